@@ -1,0 +1,38 @@
+using MakeupApi.Alignment;
+using OpenCvSharp;
+
+namespace MakeupApi.Transfer;
+
+/// <summary>How strongly each region takes the reference's makeup, each in [0, 1].</summary>
+public sealed record RegionStrengths(float Lips = 1f, float Eyes = 1f, float Brows = 1f, float Skin = 1f)
+{
+    public static RegionStrengths All { get; } = new();
+    public RegionStrengths Scale(float intensity) => new(Lips * intensity, Eyes * intensity, Brows * intensity, Skin * intensity);
+    public bool IsZero => Lips <= 0 && Eyes <= 0 && Brows <= 0 && Skin <= 0;
+}
+
+/// <summary>The reference face warped onto the source's geometry by pose correction. Owns its Mats.</summary>
+public sealed class WarpedReference : IDisposable
+{
+    public required Mat Image { get; init; }   // CV_8UC3 BGR, same size as the source crop
+    public required Mat Labels { get; init; }  // CV_8UC1 reference labels warped the same way
+    public required Mat Valid { get; init; }   // CV_8UC1 255 where the warp had reference pixels to take
+
+    public void Dispose()
+    {
+        Image.Dispose();
+        Labels.Dispose();
+        Valid.Dispose();
+    }
+}
+
+/// <summary>
+/// A makeup transfer engine: takes the aligned source crop and the pose-corrected reference and returns a new crop
+/// (CV_8UC3, same size as the source crop) wearing the reference's makeup. Engines are singletons called
+/// concurrently: they keep no per-request state.
+/// </summary>
+public interface IMakeupEngine
+{
+    string Name { get; }
+    Mat Transfer(AlignedFace source, WarpedReference reference, RegionStrengths strengths);
+}
