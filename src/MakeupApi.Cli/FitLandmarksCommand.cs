@@ -37,7 +37,7 @@ internal static class FitLandmarksCommand
         foreach (var face in helen)
         {
             using var image = Cv2.ImRead(face.ImagePath, ImreadModes.Color);
-            var found = MatchDetection(detector.Detect(image), face.Points);
+            var found = DetectionMatching.ForAnnotation(detector.Detect(image), face.Points);
             if (found is null) { missed.Add(face.Name); continue; }
             samples.Add(new LandmarkMappingFitter.Sample(mesh.Run(image, found, passes).Points, face.Points));
         }
@@ -84,16 +84,6 @@ internal static class FitLandmarksCommand
         File.WriteAllText(output, JsonSerializer.Serialize(mapping, new JsonSerializerOptions(LandmarkMapping.Json) { WriteIndented = false }));
         Console.WriteLine($"wrote {output}");
         return 0;
-    }
-
-    /// <summary>HELEN photos can hold several faces: the annotated one is the detection whose box holds the annotation's centre.</summary>
-    internal static DetectedFace? MatchDetection(IReadOnlyList<DetectedFace> detections, Point2f[] truth)
-    {
-        float cx = truth.Average(p => p.X), cy = truth.Average(p => p.Y);
-        return detections
-            .Where(d => d.Box.Contains(new Point2f(cx, cy)))
-            .OrderBy(d => Math.Pow(d.Box.X + d.Box.Width / 2 - cx, 2) + Math.Pow(d.Box.Y + d.Box.Height / 2 - cy, 2))
-            .FirstOrDefault();
     }
 
     private static (double Inner, double All) Evaluate(LandmarkMapping.MappedPoint[] points, IReadOnlyList<LandmarkMappingFitter.Sample> samples)

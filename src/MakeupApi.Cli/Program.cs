@@ -4,6 +4,7 @@ using MakeupApi.Cli;
 var commands = new Dictionary<string, Func<string[], int>>
 {
     ["fit-landmarks"] = FitLandmarksCommand.Run,
+    ["prepare-training-data"] = PrepareTrainingDataCommand.Run,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -36,3 +36,9 @@ public interface IMakeupEngine
     string Name { get; }
     Mat Transfer(AlignedFace source, WarpedReference reference, RegionStrengths strengths);
 }
+
+/// <summary>An engine that runs an ONNX model, listed by GET /models.</summary>
+public interface IModelBackedEngine
+{
+    Onnx.ModelInfo Info { get; }
+}

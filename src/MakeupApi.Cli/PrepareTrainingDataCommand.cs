@@ -1,0 +1,134 @@
+using System.Text.Json;
+using MakeupApi.Alignment;
+using MakeupApi.Evaluation;
+using MakeupApi.FaceAnalysis;
+using MakeupApi.FaceAnalysis.Landmarks;
+using MakeupApi.FaceAnalysis.Parsing;
+using MakeupApi.Onnx;
+using MakeupApi.PoseCorrection;
+using OpenCvSharp;
+
+namespace MakeupApi.Cli;
+
+/// <summary>
+/// prepare-training-data: writes the generator's training set with the service's own stages (detector, mesh, aligner,
+/// parser, pose correction), so training sees exactly the crops, masks and warps the service produces.
+///   --data DIR         shared data folder (default: ../shared/data beside the repository)
+///   --out DIR          output folder (default: training/prepared, git-ignored)
+///   --size N           crop side (default 256, the generator's working size)
+///   --refs K           makeup references per source, drawn at random (default 4); each pair is written in both directions
+///   --helen N          extra sources from HELEN (default 100; mixed makeup, used as source only)
+///   --poses N          extra sources from FASSEG with |yaw| at most 45 degrees (default 60), for pose robustness
+///   --seed S           random seed (default 1)
+/// Layout (training/README.md): index.json; faces/ID.jpg, faces/ID.labels.png; pairs/SRC__REF.jpg, pairs/SRC__REF.labels.png.
+/// Photos are JPEG (quality 95) and label maps PNG, so the default set (~35 MB) travels to a GPU machine (64 MiB limit).
+/// </summary>
+internal static class PrepareTrainingDataCommand
+{
+    public static int Run(string[] args)
+    {
+        var cl = new CommandLine(args);
+        var data = cl.Get("data") ?? SharedData.Locate(Directory.GetCurrentDirectory());
+        var output = cl.Get("out", "training/prepared");
+        int size = cl.Get("size", 256), refsPerSource = cl.Get("refs", 4), helenCount = cl.Get("helen", 100), poseCount = cl.Get("poses", 60);
+        var random = new Random(cl.Get("seed", 1));
+
+        var models = new ModelOptions();
+        var detectorOptions = new DetectorOptions();
+        using var detector = FaceAnalysisFactory.CreateDetector(models, detectorOptions);
+        using var mesh = FaceAnalysisFactory.CreateMesh(models);
+        var mapping = LandmarkMapping.LoadEmbedded();
+        var analyzer = new FaceAnalyzer(detector, mesh, mapping, detectorOptions);
+        var parser = new FaceParser();
+        var warp = new TriangulationWarp(mapping.MirrorIndex);
+
+        Directory.CreateDirectory(Path.Combine(output, "faces"));
+        Directory.CreateDirectory(Path.Combine(output, "pairs"));
+
+        var sources = new List<(string Id, string Kind, string Path)>();
+        string makeupDir = Path.Combine(data, "makeup", "images");
+        foreach (var (kind, prefix) in new[] { ("makeup", "mk"), ("non-makeup", "nm") })
+            foreach (var f in Directory.EnumerateFiles(Path.Combine(makeupDir, kind), "*.png").Order(StringComparer.Ordinal))
+                sources.Add(($"{prefix}_{Path.GetFileNameWithoutExtension(f)}", kind, f));
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(data, "landmarks", "helen-train"), "*.jpg").Order(StringComparer.Ordinal)
+                     .OrderBy(_ => random.Next()).Take(helenCount))
+            sources.Add(($"he_{Path.GetFileNameWithoutExtension(f)}", "helen", f));
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(data, "poses", "fasseg-v3"), "*.jpg").Order(StringComparer.Ordinal)
+                     .Where(f => Math.Abs(YawFromName(f) ?? 90) <= 45).OrderBy(_ => random.Next()).Take(poseCount))
+            sources.Add(($"po_{Path.GetFileNameWithoutExtension(f)}", "pose", f));
+
+        var faces = new Dictionary<string, AlignedFace>();
+        var entries = new List<object>();
+        int skipped = 0;
+        try
+        {
+            foreach (var (id, kind, path) in sources)
+            {
+                using var image = Cv2.ImRead(path, ImreadModes.Color);
+                var found = analyzer.FindFaces(image);
+                if (found.Count == 0) { skipped++; continue; }
+                var (crop, toCrop, points, depth, ibug) = FaceAligner.Crop(image, found[0], size);
+                var aligned = new AlignedFace
+                {
+                    Image = crop, ToCrop = toCrop, Mesh = points, MeshDepth = depth, Ibug68 = ibug,
+                    Labels = parser.Parse(crop, points, depth),
+                };
+                faces[id] = aligned;
+                Cv2.ImWrite(Path.Combine(output, "faces", id + ".jpg"), aligned.Image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95));
+                Cv2.ImWrite(Path.Combine(output, "faces", id + ".labels.png"), aligned.Labels);
+                entries.Add(new
+                {
+                    id, kind,
+                    image = $"faces/{id}.jpg",
+                    labels = $"faces/{id}.labels.png",
+                    landmarks = ibug.Select(p => new[] { Math.Round(p.X, 2), Math.Round(p.Y, 2) }).ToArray(),
+                });
+            }
+
+            var makeupIds = faces.Keys.Where(k => k.StartsWith("mk_", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            var pairs = new List<object>();
+            foreach (var sourceId in faces.Keys.Where(k => !k.StartsWith("mk_", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            {
+                foreach (var refId in makeupIds.OrderBy(_ => random.Next()).Take(refsPerSource))
+                {
+                    pairs.Add(WritePair(warp, faces, sourceId, refId, output));
+                    // The reverse direction (makeup face as source, bare face as reference) for the cycle and
+                    // de-makeup losses; only for the makeup set's own bare faces, whose makeup status is known.
+                    if (sourceId.StartsWith("nm_", StringComparison.Ordinal))
+                        pairs.Add(WritePair(warp, faces, refId, sourceId, output));
+                }
+            }
+
+            var index = new { size, faces = entries, pairs };
+            File.WriteAllText(Path.Combine(output, "index.json"), JsonSerializer.Serialize(index));
+            Console.WriteLine($"prepared {faces.Count} faces ({skipped} without a face found) and {pairs.Count} pairs in {output}");
+        }
+        finally
+        {
+            foreach (var f in faces.Values) f.Dispose();
+        }
+        return 0;
+    }
+
+    private static object WritePair(TriangulationWarp warp, Dictionary<string, AlignedFace> faces, string sourceId, string refId, string output)
+    {
+        using var warped = warp.Warp(faces[sourceId], faces[refId]);
+        string name = $"{sourceId}__{refId}";
+        Cv2.ImWrite(Path.Combine(output, "pairs", name + ".jpg"), warped.Image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95));
+        Cv2.ImWrite(Path.Combine(output, "pairs", name + ".labels.png"), warped.Labels);
+        return new { source = sourceId, reference = refId, warped = $"pairs/{name}.jpg", warpedLabels = $"pairs/{name}.labels.png" };
+    }
+
+    /// <summary>
+    /// FASSEG names end with the yaw: "personne01143p0m45" = -45 degrees, "...p0p30" = +30 (shared/data/README.md); the
+    /// "p0" before it is the constant tilt of this subset.
+    /// </summary>
+    private static int? YawFromName(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        var m = System.Text.RegularExpressions.Regex.Match(name, @"([pm])(\d{1,2})$");
+        if (!m.Success) return null;
+        int v = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return m.Groups[1].Value == "m" ? -v : v;
+    }
+}

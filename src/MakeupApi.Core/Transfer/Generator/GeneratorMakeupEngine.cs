@@ -1,0 +1,126 @@
+using System.Globalization;
+using MakeupApi.Alignment;
+using MakeupApi.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using OpenCvSharp;
+
+namespace MakeupApi.Transfer.Generator;
+
+/// <summary>
+/// Owner of the trained makeup generator (improved PSGAN without AMM, training/ in this repository), served as an
+/// engine. The network works at 256x256; the result is brought back to the working size without losing resolution by
+/// adding the source's own high-frequency detail (a one-level Laplacian residual, Burt and Adelson 1983), and each
+/// region takes the generator's change in proportion to its requested strength.
+/// </summary>
+public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, IDisposable
+{
+    public const string ModelName = "psgan-generator";
+    private readonly OnnxModel _model;
+    private readonly int _size;
+
+    public GeneratorMakeupEngine(OnnxModel model)
+    {
+        _model = model;
+        var meta = model.Info.Metadata;
+        if (!meta.TryGetValue("makeupapi.model", out var kind) || kind != ModelName)
+            throw new InvalidDataException($"{model.Info.File} is not a makeup generator (metadata makeupapi.model = '{kind}').");
+        _size = int.Parse(meta.GetValueOrDefault("makeupapi.size", "256"), CultureInfo.InvariantCulture);
+        if (meta.GetValueOrDefault("makeupapi.input_range") is { } range && range != "-1,1")
+            throw new InvalidDataException($"{model.Info.File}: unsupported input range '{range}', expected -1,1.");
+        if (meta.GetValueOrDefault("makeupapi.color_order") is { } order && order != "RGB")
+            throw new InvalidDataException($"{model.Info.File}: unsupported colour order '{order}', expected RGB.");
+        model.RequireInput("source", -1, 3, _size, _size);
+        model.RequireInput("reference", -1, 3, _size, _size);
+        model.RequireOutput("output", -1, 3, _size, _size);
+    }
+
+    public string Name => "generator";
+    public ModelInfo Info => _model.Info;
+
+    public Mat Transfer(AlignedFace source, WarpedReference reference, RegionStrengths strengths)
+    {
+        int working = source.Size;
+        var size = new Size(_size, _size);
+        using var smallSource = source.Image.Resize(size, 0, 0, InterpolationFlags.Area);
+        using var smallReference = new Mat();
+        // Where pose correction had nothing to take, show the generator the source itself: no makeup to copy there.
+        using (var refOrSource = source.Image.Clone())
+        {
+            reference.Image.CopyTo(refOrSource, reference.Valid);
+            Cv2.Resize(refOrSource, smallReference, size, 0, 0, InterpolationFlags.Area);
+        }
+
+        using var sourceTensor = new TensorBuffer(1, 3, _size, _size);
+        using var referenceTensor = new TensorBuffer(1, 3, _size, _size);
+        FillPlanarRgb(smallSource, sourceTensor.Span);
+        FillPlanarRgb(smallReference, referenceTensor.Span);
+        using var outputs = _model.Session.Run(new RunOptions(), ["source", "reference"], [sourceTensor.Value, referenceTensor.Value], ["output"]);
+        using var generated = ToBgr(outputs[0].GetTensorDataAsSpan<float>(), _size);
+
+        // Upscale, then add back what the source lost by going down to 256 and up again.
+        using var up = generated.Resize(new Size(working, working), 0, 0, InterpolationFlags.Cubic);
+        using var sourceF = new Mat();
+        source.Image.ConvertTo(sourceF, MatType.CV_32FC3);
+        using var sourceRoundTrip = new Mat();
+        using (var tmp = smallSource.Resize(new Size(working, working), 0, 0, InterpolationFlags.Cubic))
+            tmp.ConvertTo(sourceRoundTrip, MatType.CV_32FC3);
+        using var upF = new Mat();
+        up.ConvertTo(upF, MatType.CV_32FC3);
+        using var detail = new Mat();
+        Cv2.Subtract(sourceF, sourceRoundTrip, detail);
+        using var full = new Mat();
+        Cv2.Add(upF, detail, full);
+
+        // Per-region strength: result = source + weight * (generated - source).
+        using var weight = RegionWeights.Build(source.Labels, source.Ibug68, strengths);
+        using var delta = new Mat();
+        Cv2.Subtract(full, sourceF, delta);
+        using var weight3 = new Mat();
+        Cv2.Merge([weight, weight, weight], weight3);
+        using var weighted = delta.Mul(weight3).ToMat();
+        using var sum = new Mat();
+        Cv2.Add(sourceF, weighted, sum);
+        var result = new Mat();
+        sum.ConvertTo(result, MatType.CV_8UC3);
+        return result;
+    }
+
+    private static unsafe void FillPlanarRgb(Mat bgr, Span<float> destination)
+    {
+        int w = bgr.Width, h = bgr.Height, plane = w * h;
+        for (int y = 0; y < h; y++)
+        {
+            byte* row = (byte*)bgr.Ptr(y);
+            for (int x = 0; x < w; x++)
+            {
+                int i = y * w + x;
+                // [-1, 1] as the generator was trained (training/README.md): v / 127.5 - 1.
+                destination[i] = row[3 * x + 2] / 127.5f - 1f;
+                destination[plane + i] = row[3 * x + 1] / 127.5f - 1f;
+                destination[2 * plane + i] = row[3 * x] / 127.5f - 1f;
+            }
+        }
+    }
+
+    private static unsafe Mat ToBgr(ReadOnlySpan<float> planar, int size)
+    {
+        var bgr = new Mat(size, size, MatType.CV_8UC3);
+        int plane = size * size;
+        for (int y = 0; y < size; y++)
+        {
+            byte* row = (byte*)bgr.Ptr(y);
+            for (int x = 0; x < size; x++)
+            {
+                int i = y * size + x;
+                row[3 * x + 2] = ToByte(planar[i]);
+                row[3 * x + 1] = ToByte(planar[plane + i]);
+                row[3 * x] = ToByte(planar[2 * plane + i]);
+            }
+        }
+        return bgr;
+    }
+
+    private static byte ToByte(float v) => (byte)Math.Clamp((int)MathF.Round((v + 1f) * 127.5f), 0, 255);
+
+    public void Dispose() => _model.Dispose();
+}

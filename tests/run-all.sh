@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh Debian 12 machine: installs what the tests need (system packages for
+# OpenCvSharp and the training smoke test, the Node packages of the tfjs reference runner), then the .NET suite
+# (units, pipeline on the shared photos, HTTP) and the Python training smoke test. Prints one closing line
+# "tests: N passed, M failed" summing both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash deploy/install-deps.sh
+# The tests also need: the Python model tooling (onnx, numpy, opencv), PyTorch for the training smoke test, and an
+# OpenMP BLAS (without it Debian's torch falls back to the reference BLAS, about 7x slower).
+need=()
+for pkg in python3-onnx python3-numpy python3-opencv python3-torch libopenblas0-openmp nodejs npm; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+# nodejs may come from elsewhere than Debian (it does on the development machines): a working node is enough.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  need=("${need[@]/nodejs}"); need=("${need[@]/npm}")
+fi
+need=($(printf '%s\n' "${need[@]}" | grep -v '^$' || true))
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The original tfjs models and face-api's multi-face sample photos, for the equivalence and detection tests.
+[ -d tools/tfjs-reference/node_modules/@tensorflow/tfjs ] || npm ci --prefix tools/tfjs-reference --no-audit --no-fund >/dev/null
+
+log=$(mktemp)
+status=0
+dotnet test MakeupApi.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+# dotnet test prints one summary per test project: "Passed!  - Failed: 0, Passed: 57, Skipped: 0, Total: 57".
+sum_field() { grep -E -- '- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | grep -Eo "$1: +[0-9]+" | awk '{s+=$2} END {print s+0}'; }
+dotnet_passed=$(sum_field Passed)
+dotnet_failed=$(sum_field Failed)
+
+py_log=$(mktemp)
+/usr/bin/python3 -m unittest discover -s training/tests -v 2>&1 | tee "$py_log" || status=$?
+py_ran=$(grep -Eo '^Ran [0-9]+ test' "$py_log" | grep -Eo '[0-9]+' || echo 0)
+py_failed=$(grep -E '^FAILED \(' "$py_log" | grep -Eo '(failures|errors)=[0-9]+' | awk -F= '{s+=$2} END {print s+0}')
+
+passed=$(( ${dotnet_passed:-0} + py_ran - py_failed ))
+failed=$(( ${dotnet_failed:-0} + py_failed ))
+echo "tests: ${passed} passed, ${failed} failed"
+exit $status
