@@ -53,7 +53,10 @@ internal static class FitLandmarksCommand
         Console.WriteLine($"in-sample NME (fit and test on {samples.Count}): inner51 {all.Inner:P2}, all68 {all.All:P2}");
 
         var mirrorPairs = new List<(Point3f[], Point3f[], int)>();
-        foreach (var path in Directory.EnumerateFiles(Path.Combine(data, "makeup", "images", "non-makeup"), "*.png").Order(StringComparer.Ordinal))
+        // Frontal photos for the symmetry: FASSEG's yaw-0 faces and the makeup set's bare faces.
+        var frontal = Directory.EnumerateFiles(Path.Combine(data, "poses", "fasseg-v3"), "*p0p0.jpg")
+            .Concat(Directory.EnumerateFiles(Path.Combine(data, "makeup", "images", "non-makeup"), "*.png")).Order(StringComparer.Ordinal);
+        foreach (var path in frontal)
         {
             using var image = Cv2.ImRead(path, ImreadModes.Color);
             using var flipped = image.Flip(FlipMode.Y);

@@ -113,6 +113,11 @@ internal static class PrepareTrainingDataCommand
     private static object WritePair(TriangulationWarp warp, Dictionary<string, AlignedFace> faces, string sourceId, string refId, string output)
     {
         using var warped = warp.Warp(faces[sourceId], faces[refId]);
+        // Where pose correction had nothing to take, the service shows the generator the source itself
+        // (GeneratorMakeupEngine); training sees the same input.
+        using var invalid = new Mat();
+        Cv2.BitwiseNot(warped.Valid, invalid);
+        faces[sourceId].Image.CopyTo(warped.Image, invalid);
         string name = $"{sourceId}__{refId}";
         Cv2.ImWrite(Path.Combine(output, "pairs", name + ".jpg"), warped.Image, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95));
         Cv2.ImWrite(Path.Combine(output, "pairs", name + ".labels.png"), warped.Labels);

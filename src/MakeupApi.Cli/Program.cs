@@ -4,7 +4,9 @@ using MakeupApi.Cli;
 var commands = new Dictionary<string, Func<string[], int>>
 {
     ["fit-landmarks"] = FitLandmarksCommand.Run,
+    ["eval-parsing"] = EvaluateParsingCommand.Run,
     ["prepare-training-data"] = PrepareTrainingDataCommand.Run,
+    ["compare-engines"] = CompareEnginesCommand.Run,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

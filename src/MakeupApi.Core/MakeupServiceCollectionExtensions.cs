@@ -9,6 +9,7 @@ using MakeupApi.Pipeline;
 using MakeupApi.PoseCorrection;
 using MakeupApi.Transfer;
 using MakeupApi.Transfer.Classical;
+using MakeupApi.Transfer.Generator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -44,12 +45,29 @@ public static class MakeupServiceCollectionExtensions
         services.AddSingleton(_ => new ColorReturn());
         services.AddSingleton(_ => new FacePaster());
         services.AddSingleton<IMakeupEngine>(_ => new ClassicalMakeupEngine());
+        services.AddGeneratorEngineIfPresent();
         services.AddSingleton<IMakeupPipeline, MakeupPipeline>();
         services.AddSingleton<IModelCatalog, ModelCatalog>();
         services.AddSingleton<ModelWarmUp>();
         services.AddSingleton<IReadiness>(sp => sp.GetRequiredService<ModelWarmUp>());
         services.AddHostedService(sp => sp.GetRequiredService<ModelWarmUp>());
         return services;
+    }
+
+    /// <summary>
+    /// The trained generator is optional: the engine is offered only when its model file exists (GET /models lists the
+    /// available engines). Whether it exists is decided once, from configuration, when the service starts.
+    /// </summary>
+    private static void AddGeneratorEngineIfPresent(this IServiceCollection services)
+    {
+        services.AddSingleton<IMakeupEngine>(sp =>
+        {
+            var models = Value<ModelOptions>(sp);
+            var path = models.Resolve(models.Generator);
+            return File.Exists(path)
+                ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, path, models))
+                : new UnavailableEngine("generator");
+        });
     }
 
     private static T Value<T>(IServiceProvider sp) where T : class => sp.GetRequiredService<IOptions<T>>().Value;

@@ -38,10 +38,15 @@ public sealed class MakeupPipeline : IMakeupPipeline
         _analyzer = analyzer;
         _parser = parser;
         _poseCorrection = poseCorrection;
-        _engines = engines.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
+        _engines = engines.Where(e => e is not UnavailableEngine).ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
         _limits = limits.Value;
         _options = options.Value;
     }
+
+    /// <summary>The pipeline with default stages and options around an existing analyzer (tools and tests; the service uses DI).</summary>
+    public static MakeupPipeline Create(FaceAnalyzer analyzer, IEnumerable<IMakeupEngine> engines, PipelineOptions? options = null) =>
+        new(analyzer, new FaceParser(), new TriangulationWarp(analyzer.Mapping.MirrorIndex), new ColorReturn(), new FacePaster(),
+            engines, Options.Create(new ImageLimits()), Options.Create(options ?? new PipelineOptions()));
 
     public IReadOnlyList<string> AvailableEngines => [.. _engines.Keys.Order(StringComparer.Ordinal)];
 
@@ -126,7 +131,7 @@ public sealed class MakeupPipeline : IMakeupPipeline
         return new AnalyzeResult(bgr.Width, bgr.Height, reports, clock.Timings);
     }
 
-    internal IMakeupEngine Engine(EngineChoice choice) => SelectEngine(choice);
+    public IMakeupEngine Engine(EngineChoice choice) => SelectEngine(choice);
 
     private (Mat Image, AlignedFace Face) Prepare(byte[] bytes, string subject, int? faceIndex, StageClock clock, CancellationToken ct)
     {

@@ -42,3 +42,14 @@ public interface IModelBackedEngine
 {
     Onnx.ModelInfo Info { get; }
 }
+
+/// <summary>
+/// Stands in for an optional engine whose model is absent, so registration stays declarative; the pipeline leaves it
+/// out of the available engines and answers a request for it with engine_unavailable.
+/// </summary>
+public sealed class UnavailableEngine(string name) : IMakeupEngine
+{
+    public string Name { get; } = name;
+    public Mat Transfer(AlignedFace source, WarpedReference reference, RegionStrengths strengths) =>
+        throw new InvalidOperationException($"The {Name} engine has no model.");
+}

@@ -18,20 +18,35 @@ public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, I
     private readonly OnnxModel _model;
     private readonly int _size;
 
+    /// <summary>Takes ownership of <paramref name="model"/>, disposing it if the model is not a usable generator.</summary>
     public GeneratorMakeupEngine(OnnxModel model)
     {
         _model = model;
+        try
+        {
+            _size = Check(model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static int Check(OnnxModel model)
+    {
         var meta = model.Info.Metadata;
         if (!meta.TryGetValue("makeupapi.model", out var kind) || kind != ModelName)
             throw new InvalidDataException($"{model.Info.File} is not a makeup generator (metadata makeupapi.model = '{kind}').");
-        _size = int.Parse(meta.GetValueOrDefault("makeupapi.size", "256"), CultureInfo.InvariantCulture);
+        int size = int.Parse(meta.GetValueOrDefault("makeupapi.size", "256"), CultureInfo.InvariantCulture);
         if (meta.GetValueOrDefault("makeupapi.input_range") is { } range && range != "-1,1")
             throw new InvalidDataException($"{model.Info.File}: unsupported input range '{range}', expected -1,1.");
         if (meta.GetValueOrDefault("makeupapi.color_order") is { } order && order != "RGB")
             throw new InvalidDataException($"{model.Info.File}: unsupported colour order '{order}', expected RGB.");
-        model.RequireInput("source", -1, 3, _size, _size);
-        model.RequireInput("reference", -1, 3, _size, _size);
-        model.RequireOutput("output", -1, 3, _size, _size);
+        model.RequireInput("source", -1, 3, size, size);
+        model.RequireInput("reference", -1, 3, size, size);
+        model.RequireOutput("output", -1, 3, size, size);
+        return size;
     }
 
     public string Name => "generator";

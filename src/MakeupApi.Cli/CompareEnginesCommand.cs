@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using MakeupApi.Evaluation;
+using MakeupApi.FaceAnalysis;
+using MakeupApi.FaceAnalysis.Landmarks;
+using MakeupApi.Onnx;
+using MakeupApi.Pipeline;
+using MakeupApi.Transfer;
+using MakeupApi.Transfer.Classical;
+using MakeupApi.Transfer.Generator;
+using OpenCvSharp;
+
+namespace MakeupApi.Cli;
+
+/// <summary>
+/// compare-engines: runs every available engine over source x reference pairs and writes a table and a contact sheet.
+///   --sources DIR      bare faces (default: shared makeup/images/non-makeup)
+///   --references DIR   makeup faces (default: shared makeup/images/makeup)
+///   --pairs N          at most N pairs, spread evenly over all of them (default: all)
+///   --table FILE       markdown table (default: stdout only)
+///   --sheet FILE       contact sheet PNG: source | reference | one column per engine (default: none)
+///   --sheet-rows N     rows on the sheet (default 6)
+///   --color-return S   colour-return strength (default: PipelineOptions' default)
+/// Per region (lips, eye shadow, skin): CIEDE2000 between the output's and the reference's mean colours, the share of
+/// the way moved, and the Bhattacharyya distance of their a*b* histograms; SSIM of the luminance detail layer against
+/// the source (structure kept); landmark drift / eye-corner distance (identity kept); pixels changed outside the
+/// grown face mask (background kept); and milliseconds per pair for the per-pair stages.
+/// </summary>
+internal static class CompareEnginesCommand
+{
+    public static int Run(string[] args)
+    {
+        var cl = new CommandLine(args);
+        var data = SharedData.Locate(Directory.GetCurrentDirectory());
+        var sources = cl.Get("sources", Path.Combine(data, "makeup", "images", "non-makeup"));
+        var references = cl.Get("references", Path.Combine(data, "makeup", "images", "makeup"));
+        var options = new PipelineOptions();
+        if (cl.Get("color-return") is { } cr) options = options with { ColorReturnStrength = float.Parse(cr, CultureInfo.InvariantCulture) };
+
+        var models = new ModelOptions();
+        var detectorOptions = new DetectorOptions();
+        using var detector = FaceAnalysisFactory.CreateDetector(models, detectorOptions);
+        using var mesh = FaceAnalysisFactory.CreateMesh(models);
+        var analyzer = new FaceAnalyzer(detector, mesh, LandmarkMapping.LoadEmbedded(), detectorOptions);
+        var engines = new List<IMakeupEngine> { new ClassicalMakeupEngine() };
+        var generatorPath = models.Resolve(models.Generator);
+        using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models)) : null;
+        if (generator is not null) engines.Add(generator);
+        else Console.WriteLine($"(no generator model at {generatorPath}: classical engine only)");
+
+        var pipeline = MakeupPipeline.Create(analyzer, engines, options);
+        var notFound = new List<string>();
+        var bare = PairEvaluation.Prepare(pipeline, analyzer, ImagesIn(sources), notFound);
+        var makeup = PairEvaluation.Prepare(pipeline, analyzer, ImagesIn(references), notFound);
+        try
+        {
+            var pairs = bare.SelectMany(s => makeup.Select(r => (s, r))).ToList();
+            int limit = cl.Get("pairs", pairs.Count);
+            if (limit < pairs.Count) pairs = Enumerable.Range(0, limit).Select(i => pairs[(int)((long)i * pairs.Count / limit)]).ToList();
+            Console.WriteLine($"{bare.Count} sources x {makeup.Count} references, {pairs.Count} pairs; faces not found: {notFound.Count}");
+
+            var table = new StringBuilder();
+            table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
+            table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var engine in engines)
+            {
+                var results = new ConcurrentBag<PairMeasurement>();
+                Parallel.ForEach(pairs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                    p => results.Add(PairEvaluation.Measure(pipeline, analyzer, engine, p.s, p.r, RegionStrengths.All)));
+                var r = results.ToList();
+                table.AppendLine(string.Join(" | ", [
+                    "| " + engine.Name, r.Count.ToString(CultureInfo.InvariantCulture),
+                    F(Median(r, m => m.Lips?.After)), P(Median(r, m => m.Lips?.Fraction)), F(Median(r, m => m.LipsHistogram), "F3"),
+                    F(Median(r, m => m.Eyes?.After)), P(Median(r, m => m.Eyes?.Fraction)), F(Median(r, m => m.EyesHistogram), "F3"),
+                    F(Median(r, m => m.Skin?.After)), P(Median(r, m => m.Skin?.Fraction)),
+                    F(Median(r, m => m.DetailSsim), "F3"), P(Median(r, m => m.LandmarkDrift), "P2"),
+                    r.Sum(m => m.ChangedOutsideFace).ToString(CultureInfo.InvariantCulture), F(Median(r, m => m.Milliseconds), "F1") + " |"]));
+                Console.WriteLine($"{engine.Name}: lips moved 5th pct {P(Percentile(r, m => m.Lips?.Fraction, 0.05))}, eyes moved 5th pct {P(Percentile(r, m => m.Eyes?.Fraction, 0.05))}, max drift {P(r.Max(m => m.LandmarkDrift ?? 1), "P2")}");
+            }
+            table.AppendLine();
+            table.AppendLine("Medians over the pairs; dE = CIEDE2000 of mean colours; moved = 1 - dE(out, ref) / dE(source, ref); hist = Bhattacharyya distance of a*b* histograms (0 = same); detail SSIM against the source; drift = mean landmark displacement / outer-eye distance.");
+            Console.WriteLine(table);
+            if (cl.Get("table") is { } tablePath) File.WriteAllText(tablePath, table.ToString());
+            if (cl.Get("sheet") is { } sheetPath) WriteSheet(sheetPath, pipeline, analyzer, engines, pairs, cl.Get("sheet-rows", 6));
+        }
+        finally
+        {
+            foreach (var p in bare.Concat(makeup)) p.Dispose();
+        }
+        return 0;
+    }
+
+    private static IEnumerable<string> ImagesIn(string folder) =>
+        Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal);
+
+    private static void WriteSheet(string path, MakeupPipeline pipeline, FaceAnalyzer analyzer, List<IMakeupEngine> engines,
+        List<(PreparedPhoto s, PreparedPhoto r)> pairs, int rows)
+    {
+        const int cell = 256;
+        var chosen = Enumerable.Range(0, Math.Min(rows, pairs.Count)).Select(i => pairs[i * pairs.Count / Math.Min(rows, pairs.Count)]).ToList();
+        using var sheet = new Mat(cell * chosen.Count, cell * (2 + engines.Count), MatType.CV_8UC3, Scalar.All(255));
+        for (int row = 0; row < chosen.Count; row++)
+        {
+            var (s, r) = chosen[row];
+            Place(sheet, s.Image, row, 0, cell);
+            Place(sheet, r.Image, row, 1, cell);
+            for (int e = 0; e < engines.Count; e++)
+                PairEvaluation.Measure(pipeline, analyzer, engines[e], s, r, RegionStrengths.All, output =>
+                {
+                    using (output) Place(sheet, output, row, 2 + e, cell);
+                });
+        }
+        Cv2.ImWrite(path, sheet);
+        Console.WriteLine($"wrote {path} (columns: source, reference, {string.Join(", ", engines.Select(e => e.Name))})");
+    }
+
+    private static void Place(Mat sheet, Mat image, int row, int column, int cell)
+    {
+        double scale = (double)cell / Math.Max(image.Width, image.Height);
+        using var small = image.Resize(new Size((int)(image.Width * scale), (int)(image.Height * scale)), 0, 0, InterpolationFlags.Area);
+        using var roi = new Mat(sheet, new Rect(column * cell + (cell - small.Width) / 2, row * cell + (cell - small.Height) / 2, small.Width, small.Height));
+        small.CopyTo(roi);
+    }
+
+    private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);
+
+    private static double? Percentile(List<PairMeasurement> r, Func<PairMeasurement, double?> f, double p)
+    {
+        var v = r.Select(f).Where(x => x is not null).Select(x => x!.Value).Order().ToList();
+        return v.Count == 0 ? null : v[(int)Math.Round(p * (v.Count - 1))];
+    }
+
+    private static string F(double? v, string format = "F2") => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+    private static string P(double? v, string format = "P1") => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+}

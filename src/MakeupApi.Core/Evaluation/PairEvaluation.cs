@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using MakeupApi.Alignment;
+using MakeupApi.FaceAnalysis;
+using MakeupApi.FaceAnalysis.Parsing;
+using MakeupApi.Pipeline;
+using MakeupApi.Transfer;
+using MakeupApi.Transfer.Classical;
+using OpenCvSharp;
+
+namespace MakeupApi.Evaluation;
+
+/// <summary>A photo decoded, with its largest face found and aligned once, for evaluating many pairs.</summary>
+public sealed class PreparedPhoto(string name, Mat image, FaceLandmarks face, AlignedFace aligned) : IDisposable
+{
+    public string Name { get; } = name;
+    public Mat Image { get; } = image;
+    public FaceLandmarks Face { get; } = face;
+    public AlignedFace Aligned { get; } = aligned;
+
+    public void Dispose()
+    {
+        Image.Dispose();
+        Aligned.Dispose();
+    }
+}
+
+/// <summary>Everything measured of one source x reference transfer (see <see cref="PairEvaluation"/>).</summary>
+public sealed record PairMeasurement(
+    string Source, string Reference,
+    ColourShift? Lips, ColourShift? Eyes, ColourShift? Skin,
+    double LipsHistogram, double EyesHistogram, double SkinHistogram,
+    double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double Milliseconds);
+
+/// <summary>
+/// Runs the pipeline's per-pair stages (pose correction, engine, colour return, paste back) on prepared photos and
+/// measures the result: the shared basis of the pipeline tests and of `makeupapi-cli compare-engines`.
+/// </summary>
+public static class PairEvaluation
+{
+    public static List<PreparedPhoto> Prepare(MakeupPipeline pipeline, FaceAnalyzer analyzer, IEnumerable<string> paths, List<string> notFound)
+    {
+        var prepared = new List<PreparedPhoto>();
+        foreach (var path in paths)
+        {
+            var image = Cv2.ImRead(path, ImreadModes.Color);
+            var faces = image.Empty() ? [] : analyzer.FindFaces(image);
+            if (faces.Count == 0) { notFound.Add(Path.GetFileName(path)); image.Dispose(); continue; }
+            prepared.Add(new PreparedPhoto(Path.GetFileNameWithoutExtension(path), image, faces[0], pipeline.AlignAndParse(image, faces[0])));
+        }
+        return prepared;
+    }
+
+    /// <summary>Transfers and measures one pair; <paramref name="keepOutput"/> receives the output photo (caller disposes) when set.</summary>
+    public static PairMeasurement Measure(MakeupPipeline pipeline, FaceAnalyzer analyzer, IMakeupEngine engine,
+        PreparedPhoto source, PreparedPhoto reference, RegionStrengths strengths, Action<Mat>? keepOutput = null)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var result = pipeline.Compose(source.Image, source.Aligned, reference.Aligned, engine, strengths, new StageClock());
+        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        try
+        {
+            // Colour is measured in the source's aligned crop, on the source's own region masks, against the
+            // reference's regions in its own crop.
+            var src = source.Aligned;
+            var refr = reference.Aligned;
+            using var resultCrop = new Mat();
+            Cv2.WarpAffine(result, resultCrop, src.ToCrop, src.Image.Size(), InterpolationFlags.Linear, BorderTypes.Replicate);
+            using var srcRegions = FaceRegions.Build(src.Labels, src.Ibug68);
+            using var refRegions = FaceRegions.Build(refr.Labels, refr.Ibug68);
+            var lips = TransferMetrics.ColourMovement(src.Image, srcRegions.Lips, resultCrop, refr.Image, refRegions.Lips);
+            var eyes = TransferMetrics.ColourMovement(src.Image, srcRegions.EyeBand, resultCrop, refr.Image, refRegions.EyeBand);
+            var skin = TransferMetrics.ColourMovement(src.Image, srcRegions.Skin, resultCrop, refr.Image, refRegions.Skin);
+            double lipsHist = TransferMetrics.ChromaHistogramDistance(resultCrop, srcRegions.Lips, refr.Image, refRegions.Lips);
+            double eyesHist = TransferMetrics.ChromaHistogramDistance(resultCrop, srcRegions.EyeBand, refr.Image, refRegions.EyeBand);
+            double skinHist = TransferMetrics.ChromaHistogramDistance(resultCrop, srcRegions.Skin, refr.Image, refRegions.Skin);
+            using var face = FaceMaskInCrop(src, grow: 0);
+            double ssim = TransferMetrics.DetailSsim(src.Image, resultCrop, face);
+
+            // Identity and shape: the face found again on the output keeps its landmarks.
+            var again = analyzer.FindFaces(result);
+            var match = again.OrderBy(f => f.Ibug68[30].DistanceTo(source.Face.Ibug68[30])).FirstOrDefault();
+            double? drift = match is null ? null : TransferMetrics.LandmarkDrift(source.Face.Ibug68, match.Ibug68);
+
+            // Background: nothing changes outside the face mask (face labels grown by 3% of the crop), in photo pixels.
+            using var faceInPhoto = FaceMaskInPhoto(source);
+            int changed = TransferMetrics.ChangedPixelsOutside(source.Image, result, faceInPhoto);
+            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, lipsHist, eyesHist, skinHist, ssim, drift, changed, ms);
+        }
+        finally
+        {
+            if (keepOutput is not null) keepOutput(result);
+            else result.Dispose();
+        }
+    }
+
+    /// <summary>Every labelled face pixel (any class but background, hair, neck, cloth), grown by <paramref name="grow"/> px.</summary>
+    public static Mat FaceMaskInCrop(AlignedFace face, int grow)
+    {
+        var mask = new Mat();
+        Cv2.Compare(face.Labels, Scalar.All(FaceLabel.Background), mask, CmpTypes.NE);
+        using (var notFace = FaceRegions.LabelMask(face.Labels, FaceLabel.Hair, FaceLabel.Neck, FaceLabel.Cloth, FaceLabel.Hat))
+        {
+            using var keep = new Mat();
+            Cv2.BitwiseNot(notFace, keep);
+            Cv2.BitwiseAnd(mask, keep, mask);
+        }
+        if (grow > 0)
+        {
+            using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * grow + 1, 2 * grow + 1));
+            Cv2.Dilate(mask, mask, kernel);
+        }
+        return mask;
+    }
+
+    /// <summary>The face mask grown by 3% of the crop side, mapped into photo pixels: the area a transfer may change.</summary>
+    public static Mat FaceMaskInPhoto(PreparedPhoto photo)
+    {
+        var a = photo.Aligned;
+        using var face = new Mat();
+        Cv2.Compare(a.Labels, Scalar.All(FaceLabel.Background), face, CmpTypes.NE);
+        int grow = Math.Max(1, a.Size * 3 / 100);
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * grow + 1, 2 * grow + 1));
+        Cv2.Dilate(face, face, kernel);
+        var mask = new Mat();
+        using var toImage = new Mat();
+        Cv2.InvertAffineTransform(a.ToCrop, toImage);
+        Cv2.WarpAffine(face, mask, toImage, photo.Image.Size(), InterpolationFlags.Nearest, BorderTypes.Constant, Scalar.All(0));
+        return mask;
+    }
+}

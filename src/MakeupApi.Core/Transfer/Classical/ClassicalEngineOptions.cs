@@ -1,0 +1,80 @@
+namespace MakeupApi.Transfer.Classical;
+
+/// <summary>
+/// Tunables of <see cref="ClassicalMakeupEngine"/>. Lengths are fractions of the crop side so that the engine behaves
+/// the same at any working size. The defaults were tuned on the MT-dataset photo pairs in ../shared/data (lips and
+/// eye-band colour movement measured with CIEDE2000, and visual inspection of the results).
+/// </summary>
+public sealed record ClassicalEngineOptions
+{
+    /// <summary>
+    /// How far the source's skin moves toward the reference's skin at skin strength 1. Foundation evens and slightly
+    /// shifts a complexion but does not replace it: moving all the way would copy the reference's skin tone (and the
+    /// reference photo's lighting) onto the source, losing the source's identity.
+    /// </summary>
+    public float FoundationAmount { get; init; } = 0.4f;
+
+    /// <summary>
+    /// The same for lightness (L*), applied on top of <see cref="FoundationAmount"/>: skin lightness carries the
+    /// photo's exposure and the person's complexion more than the product does, so it moves less than the hue.
+    /// </summary>
+    public float FoundationLightness { get; init; } = 0.5f;
+
+    /// <summary>
+    /// Skin anchoring, per region: the reference's region colours are shifted by this fraction of the difference
+    /// between the two skins (source skin mean − reference skin mean, in CIELAB) before matching. 0 copies the
+    /// reference's colour as it is; 1 transfers only how the region differs from the reference's own skin, re-applied
+    /// on the source's skin (right for translucent products over very different complexions). Lipstick is nearly
+    /// opaque, so lips keep most of the reference colour; eye shadow is a thin layer over skin, so it follows the
+    /// source's skin more.
+    /// </summary>
+    public float LipSkinAnchor { get; init; } = 0.15f;
+
+    /// <inheritdoc cref="LipSkinAnchor"/>
+    public float EyeSkinAnchor { get; init; } = 0.3f;
+
+    /// <summary>
+    /// Share of the skin anchoring applied to the chroma (a*, b*) as opposed to the lightness (L*). Complexions differ
+    /// mostly in lightness; their hue differences are small, and a product's hue is what the reference is chosen for.
+    /// </summary>
+    public float AnchorChromaShare { get; init; } = 0.5f;
+
+    /// <inheritdoc cref="LipSkinAnchor"/>
+    public float BrowSkinAnchor { get; init; } = 0.2f;
+
+    /// <summary>
+    /// Eye shadow: share of the change taken pixel by pixel from the pose-corrected reference (its base layer at the
+    /// same position) instead of by histogram matching. Histogram matching reproduces the colours but not where they
+    /// sit; eye looks have a layout (lid colour, crease, outer wing) that the warp has put in place.
+    /// </summary>
+    public float EyeSpatialMix { get; init; } = 0.5f;
+
+    /// <summary>
+    /// Side, in pixels, of the grid the smooth base layer is computed on (the crop is area-downsampled by the nearest
+    /// integer factor, 2 at 512). The base layer and the colour change have no detail finer than the base sigma
+    /// (4 px at 512), so computing them at half resolution loses nothing visible and costs a quarter of the work; the
+    /// change is upsampled and added to the full-resolution source, whose own detail is thereby kept.
+    /// </summary>
+    public int BaseResolution { get; init; } = 256;
+
+    /// <summary>Gaussian sigma of the base (colour/shading) layer, as a fraction of the crop side (4 px at 512).</summary>
+    public double BaseSigma { get; init; } = 1 / 128.0;
+
+    /// <summary>Mask feathering sigmas, fractions of the crop side: crisp for lips and brows, soft for eye shadow.</summary>
+    public double LipFeather { get; init; } = 1 / 256.0;
+
+    /// <inheritdoc cref="LipFeather"/>
+    public double EyeFeather { get; init; } = 1 / 100.0;
+
+    /// <inheritdoc cref="LipFeather"/>
+    public double BrowFeather { get; init; } = 1 / 256.0;
+
+    /// <inheritdoc cref="LipFeather"/>
+    public double SkinFeather { get; init; } = 1 / 100.0;
+
+    /// <summary>
+    /// A region is transferred only when the pose-corrected reference shows at least this share of the source's
+    /// region pixels; a smaller sample (the region hidden or cut off in the reference) says too little about the makeup.
+    /// </summary>
+    public double MinReferenceCoverage { get; init; } = 0.1;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Export the generator of a training checkpoint to ONNX.
+
+  python3 training/export_onnx.py --checkpoint training/runs/main/latest.pt --out generator.onnx
+
+Inputs `source`, `reference` (reference warped onto the source geometry), output
+`output`: [N,3,256,256] float32 RGB in [-1,1]; metadata_props makeupapi.*.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from psgan.export import export_generator, read_metadata, verify_export  # noqa: E402
+from psgan.trainer import load_generator  # noqa: E402
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--opset", type=int, default=13, help="13..17")
+    p.add_argument("--static-batch", action="store_true", help="fix the batch axis to 1")
+    p.add_argument("--no-verify", action="store_true")
+    args = p.parse_args(argv)
+    G, cfg, step = load_generator(args.checkpoint)
+    export_generator(G, args.out, size=cfg.model.size, train_steps=step, opset=args.opset,
+                     dynamic_batch=not args.static_batch)
+    print("wrote %s (step %d)" % (args.out, step))
+    print("metadata: %s" % read_metadata(args.out))
+    if not args.no_verify:
+        diff, backend = verify_export(G, args.out, size=cfg.model.size)
+        print("max |onnx - torch| = %s (%s)" % (diff, backend))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

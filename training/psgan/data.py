@@ -1,0 +1,214 @@
+"""Prepared-data loader.
+
+Contract (written by the service's C# prepare command):
+
+  <root>/index.json
+    {"size": 256,
+     "faces": [{"id", "kind": "makeup"|"non-makeup", "image", "labels",
+                "landmarks": [[x, y] * 68]}],         # iBUG/300-W order, crop pixels
+     "pairs": [{"source", "reference", "warped", "warpedLabels"}]}
+
+  Kinds other than "makeup"/"non-makeup" (e.g. "helen", "pose": extra makeup-free
+  sources) are accepted and count as the non-makeup domain.
+  Paths are relative to <root>. Images: 8-bit PNG or JPEG, read with cv2.imread (BGR) and
+  converted to RGB. Labels: single-channel uint8 CelebAMask-HQ label maps (a 3-channel
+  file is accepted, first channel used). `warped` is the reference warped onto the
+  source geometry, `warpedLabels` its labels. Files of another size are resized to
+  `size` (landmarks scaled along).
+
+Each item is one pair (one direction); the tensors are RGB in [-1, 1].
+Augmentation (training only):
+  * horizontal flip, independently for the source group (source + warped reference,
+    which must stay aligned) and the reference; labels swap left/right (2<->3, 4<->5,
+    7<->8) and landmarks are mirrored with the 68-point permutation;
+  * small random similarity transform (scale, rotation, shift), same per group;
+  * small colour jitter (brightness, contrast, saturation) on the reference only
+    (warped and original reference get the same jitter).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+KIND = {"non-makeup": 0, "makeup": 1}
+
+
+def domain_of(kind: str) -> int:
+    """1 for "makeup"; every other kind ("non-makeup", and extra makeup-free sources
+    such as "helen" or "pose" that the prepare command may add) is the non-makeup
+    domain (0) for the per-domain discriminators."""
+    return 1 if kind == "makeup" else 0
+
+# 68-point mirror permutation (iBUG/300-W)
+_FLIP68 = (
+    list(range(16, -1, -1))                      # jaw 0..16
+    + list(range(26, 21, -1)) + list(range(21, 16, -1))   # brows 17..26
+    + [27, 28, 29, 30] + [35, 34, 33, 32, 31]    # nose
+    + [45, 44, 43, 42, 47, 46] + [39, 38, 37, 36, 41, 40]  # eyes
+    + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55]     # outer mouth
+    + [64, 63, 62, 61, 60, 67, 66, 65]           # inner mouth
+)
+FLIP68 = np.array(_FLIP68, dtype=np.int64)
+
+_LABEL_SWAP = np.arange(256, dtype=np.uint8)
+for a, b in ((2, 3), (4, 5), (7, 8)):
+    _LABEL_SWAP[a], _LABEL_SWAP[b] = b, a
+
+
+def read_rgb(path: str, size: int, with_scale: bool = False):
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise FileNotFoundError(path)
+    img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    scale = (1.0, 1.0)
+    if img.shape[0] != size or img.shape[1] != size:
+        scale = (size / img.shape[1], size / img.shape[0])
+        img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+    return (img, scale) if with_scale else img
+
+
+def read_labels(path: str, size: int) -> np.ndarray:
+    lab = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if lab is None:
+        raise FileNotFoundError(path)
+    if lab.ndim == 3:
+        lab = lab[..., 0]
+    if lab.shape[0] != size or lab.shape[1] != size:
+        lab = cv2.resize(lab, (size, size), interpolation=cv2.INTER_NEAREST)
+    return lab.astype(np.uint8)
+
+
+class Group:
+    """Images + labels (+ landmarks) that share one geometry and are augmented together."""
+
+    def __init__(self, imgs: List[np.ndarray], labs: List[np.ndarray], lmk: Optional[np.ndarray]):
+        self.imgs, self.labs, self.lmk = imgs, labs, lmk
+
+    def hflip(self):
+        w = self.imgs[0].shape[1]
+        self.imgs = [np.ascontiguousarray(i[:, ::-1]) for i in self.imgs]
+        self.labs = [_LABEL_SWAP[np.ascontiguousarray(l[:, ::-1])] for l in self.labs]
+        if self.lmk is not None:
+            lm = self.lmk.copy()
+            lm[:, 0] = (w - 1) - lm[:, 0]
+            self.lmk = lm[FLIP68]
+
+    def affine(self, rng: random.Random, max_scale: float, max_rot: float, max_shift: float):
+        h, w = self.imgs[0].shape[:2]
+        s = 1 + rng.uniform(-max_scale, max_scale)
+        r = rng.uniform(-max_rot, max_rot)
+        tx, ty = rng.uniform(-max_shift, max_shift) * w, rng.uniform(-max_shift, max_shift) * h
+        M = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), r, s)
+        M[:, 2] += (tx, ty)
+        self.imgs = [cv2.warpAffine(i, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                     for i in self.imgs]
+        self.labs = [cv2.warpAffine(l, M, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                                    borderValue=0) for l in self.labs]
+        if self.lmk is not None:
+            self.lmk = (self.lmk @ M[:, :2].T + M[:, 2]).astype(np.float32)
+
+
+def colour_jitter(imgs: List[np.ndarray], rng: random.Random, amount: float) -> List[np.ndarray]:
+    b = 1 + rng.uniform(-amount, amount)
+    c = 1 + rng.uniform(-amount, amount)
+    s = 1 + rng.uniform(-amount, amount)
+    out = []
+    for img in imgs:
+        x = img.astype(np.float32) / 255.0
+        x = x * b
+        mean = x.mean()
+        x = (x - mean) * c + mean
+        grey = x @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        x = (x - grey[..., None]) * s + grey[..., None]
+        out.append(np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    return out
+
+
+def _to_tensor(img: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(img.astype(np.float32) / 127.5 - 1.0).permute(2, 0, 1).contiguous()
+
+
+class PreparedDataset(Dataset):
+    def __init__(self, root: str, augment: bool = True, seed: int = 0,
+                 flip_p: float = 0.5, max_scale: float = 0.05, max_rot: float = 5.0,
+                 max_shift: float = 0.03, jitter: float = 0.05):
+        self.root = root
+        with open(os.path.join(root, "index.json"), "r", encoding="utf-8") as f:
+            index = json.load(f)
+        self.size = int(index.get("size", 256))
+        self.faces: Dict[str, dict] = {f["id"]: f for f in index["faces"]}
+        self.pairs = []
+        for p in index["pairs"]:
+            if p["source"] not in self.faces or p["reference"] not in self.faces:
+                raise ValueError("pair refers to unknown face: %r" % (p,))
+            self.pairs.append(p)
+        if not self.pairs:
+            raise ValueError("no pairs in %s" % root)
+        for f in self.faces.values():
+            if not isinstance(f.get("kind"), str):
+                raise ValueError("face %s: missing kind" % f["id"])
+            if len(f.get("landmarks", [])) != 68:
+                raise ValueError("face %s: expected 68 landmarks" % f["id"])
+        self.augment = augment
+        self.seed = seed
+        self.flip_p, self.max_scale, self.max_rot = flip_p, max_scale, max_rot
+        self.max_shift, self.jitter = max_shift, jitter
+        self._epoch = 0
+
+    def __len__(self):
+        return len(self.pairs)
+
+    def set_epoch(self, epoch: int):
+        self._epoch = epoch
+
+    def _path(self, rel: str) -> str:
+        return os.path.join(self.root, rel)
+
+    @staticmethod
+    def _landmarks(face: dict, scale) -> np.ndarray:
+        lm = np.asarray(face["landmarks"], dtype=np.float32).reshape(68, 2).copy()
+        lm[:, 0] *= scale[0]
+        lm[:, 1] *= scale[1]
+        return lm
+
+    def __getitem__(self, i: int):
+        p = self.pairs[i]
+        src_face, ref_face = self.faces[p["source"]], self.faces[p["reference"]]
+        size = self.size
+        src, src_scale = read_rgb(self._path(src_face["image"]), size, with_scale=True)
+        src_lab = read_labels(self._path(src_face["labels"]), size)
+        wref = read_rgb(self._path(p["warped"]), size)
+        wref_lab = read_labels(self._path(p["warpedLabels"]), size)
+        ref, ref_scale = read_rgb(self._path(ref_face["image"]), size, with_scale=True)
+        ref_lab = read_labels(self._path(ref_face["labels"]), size)
+        src_g = Group([src, wref], [src_lab, wref_lab], self._landmarks(src_face, src_scale))
+        ref_g = Group([ref], [ref_lab], self._landmarks(ref_face, ref_scale))
+        if self.augment:
+            rng = random.Random((self.seed * 1000003 + self._epoch) * 1000003 + i)
+            for g in (src_g, ref_g):
+                if rng.random() < self.flip_p:
+                    g.hflip()
+                if self.max_scale or self.max_rot or self.max_shift:
+                    g.affine(rng, self.max_scale, self.max_rot, self.max_shift)
+            if self.jitter > 0:
+                jittered = colour_jitter([src_g.imgs[1], ref_g.imgs[0]], rng, self.jitter)
+                src_g.imgs[1], ref_g.imgs[0] = jittered
+        return {
+            "src": _to_tensor(src_g.imgs[0]),
+            "src_lab": torch.from_numpy(src_g.labs[0].astype(np.int64)),
+            "src_lmk": torch.from_numpy(src_g.lmk.astype(np.float32)),
+            "wref": _to_tensor(src_g.imgs[1]),
+            "wref_lab": torch.from_numpy(src_g.labs[1].astype(np.int64)),
+            "ref": _to_tensor(ref_g.imgs[0]),
+            "ref_lab": torch.from_numpy(ref_g.labs[0].astype(np.int64)),
+            "ref_lmk": torch.from_numpy(ref_g.lmk.astype(np.float32)),
+            "src_kind": torch.tensor(domain_of(src_face["kind"])),
+            "ref_kind": torch.tensor(domain_of(ref_face["kind"])),
+        }

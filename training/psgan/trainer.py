@@ -1,0 +1,259 @@
+"""One training step, optimizers, checkpoints."""
+from __future__ import annotations
+
+import os
+import random
+import time
+from typing import Callable, Dict, Optional
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from . import losses as L
+from . import regions as R
+from .config import Config
+from .device import torch_load
+from .discriminators import PARTS, MakeupGan, PatchDiscriminator
+from .features import RandomVGG, build_perceptual
+from .networks import Generator, count_parameters
+
+LOSS_KEYS = [
+    "g_total", "g_adv", "g_mgan", "g_mgan_brow", "g_mgan_eye", "g_mgan_lip",
+    "cyc", "per", "hist_lip", "hist_eye", "hist_skin",
+    "d_global", "d_region", "d_brow", "d_eye", "d_lip",
+]
+
+DOMAINS = (("makeup", 1), ("non_makeup", 0))
+
+
+def _requires_grad(module: Optional[nn.Module], flag: bool) -> None:
+    if module is not None:
+        for p in module.parameters():
+            p.requires_grad_(flag)
+
+
+class Trainer:
+    def __init__(self, cfg: Config, device: torch.device, log: Callable[[str], None] = print,
+                 perceptual: Optional[nn.Module] = None):
+        self.cfg = cfg
+        self.device = device
+        self.log = log
+        m = cfg.model
+        self.G = Generator(m).to(device)
+        self.MG = MakeupGan(m).to(device)
+        self.DG = nn.ModuleDict({k: PatchDiscriminator(m.gd_ch, m.gd_layers) for k, _ in DOMAINS}).to(device) \
+            if m.global_d else None
+        if perceptual is None and cfg.loss.per > 0:
+            perceptual = build_perceptual(cfg.perceptual, log=log)
+        self.P = perceptual.to(device).eval() if perceptual is not None else None
+        o = cfg.optim
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=o.lr_g, betas=(o.beta1, o.beta2))
+        d_params = list(self.MG.parameters()) + (list(self.DG.parameters()) if self.DG is not None else [])
+        self.opt_d = torch.optim.Adam(d_params, lr=o.lr_d, betas=(o.beta1, o.beta2))
+        self.step = 0
+        self.total_steps: Optional[int] = None
+
+    # ------------------------------------------------------------------------------
+    def parameter_counts(self) -> Dict[str, int]:
+        out = {"generator": count_parameters(self.G),
+               "generator_mdnet": count_parameters(self.G.mdnet)}
+        for p in PARTS:
+            out["d_" + p] = count_parameters(self.MG.d[p])
+        if self.DG is not None:
+            out["d_global_each"] = count_parameters(self.DG["makeup"])
+        if self.P is not None:
+            out["perceptual_frozen"] = sum(b.numel() for b in self.P.buffers()) + count_parameters(self.P)
+        return out
+
+    def _set_lr(self) -> None:
+        o = self.cfg.optim
+        if o.decay_from < 0 or self.total_steps is None or self.step < o.decay_from:
+            f = 1.0
+        else:
+            f = max(0.0, (self.total_steps - self.step) / float(max(1, self.total_steps - o.decay_from)))
+        for g in self.opt_g.param_groups:
+            g["lr"] = o.lr_g * f
+        for g in self.opt_d.param_groups:
+            g["lr"] = o.lr_d * f
+
+    # ------------------------------------------------------------------------------
+    def train_step(self, batch: Dict[str, torch.Tensor]) -> Dict[str, float]:
+        lc = self.cfg.loss
+        dev = self.device
+        b = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
+        src, wref, ref = b["src"], b["wref"], b["ref"]
+        self.G.train()
+        self._set_lr()
+
+        m_src = R.region_masks(b["src_lab"], lc.eye_band_radius)
+        m_w = R.region_masks(b["wref_lab"], lc.eye_band_radius)
+        m_ref = R.region_masks(b["ref_lab"], lc.eye_band_radius)
+        weight = R.feature_weight(m_src, lc.mask_floor, lc.mask_blur_sigma)
+
+        # forward: transfer and cycle G(G(x, y_w), x); the fake lies on the source
+        # geometry, so the source itself is the aligned reference for the way back.
+        fake = self.G(src, wref)
+        rec = self.G(fake, src)
+
+        # ---------------- discriminators
+        out: Dict[str, float] = {}
+        _requires_grad(self.MG, True)
+        _requires_grad(self.DG, True)
+        self.opt_d.zero_grad(set_to_none=True)
+        fake_d = fake.detach()
+        real_crops = self.MG.crops(ref, m_ref, b["ref_lmk"])
+        fake_crops = self.MG.crops(fake_d, m_src, b["src_lmk"])
+        real_logits = self.MG(real_crops)
+        fake_logits = self.MG(fake_crops)
+        d_region = src.new_zeros(())
+        for p in PARTS:
+            lp = L.gan_d_loss(real_logits[p], fake_logits[p])
+            out["d_" + p] = float(lp.detach())
+            d_region = d_region + lp
+        d_global = src.new_zeros(())
+        if self.DG is not None:
+            pool = torch.cat([src, ref], 0)
+            pool_kind = torch.cat([b["src_kind"], b["ref_kind"]], 0)
+            for name, k in DOMAINS:
+                real_k = pool[pool_kind == k]
+                fake_k = fake_d[b["ref_kind"] == k]
+                if len(real_k):
+                    d_global = d_global + 0.5 * (self.DG[name](real_k) - 1).pow(2).mean()
+                if len(fake_k):
+                    d_global = d_global + 0.5 * self.DG[name](fake_k).pow(2).mean()
+        d_total = d_region + d_global
+        d_total.backward()
+        self.opt_d.step()
+        out["d_region"] = float(d_region.detach())
+        out["d_global"] = float(d_global.detach())
+
+        # ---------------- generator
+        _requires_grad(self.MG, False)
+        _requires_grad(self.DG, False)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_logits = self.MG(self.MG.crops(fake, m_src, b["src_lmk"]))
+        g_mgan = src.new_zeros(())
+        for p in PARTS:
+            lp = L.gan_g_loss(g_logits[p])
+            out["g_mgan_" + p] = float(lp.detach())
+            g_mgan = g_mgan + lp
+        g_adv = src.new_zeros(())
+        if self.DG is not None:
+            for name, k in DOMAINS:
+                sel = b["ref_kind"] == k
+                if bool(sel.any()):
+                    g_adv = g_adv + L.gan_g_loss(self.DG[name](fake[sel])) * float(sel.sum()) / len(sel)
+
+        hist = {}
+        for key, region, lam in (("lip", "lip", lc.hist_lip), ("eye", "eye_band", lc.hist_eye),
+                                 ("skin", "skin", lc.hist_skin)):
+            target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
+            hist[key] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
+        make = lc.hist_lip * hist["lip"] + lc.hist_eye * hist["eye"] + lc.hist_skin * hist["skin"]
+
+        cyc = L.weighted_l1(rec, src, weight)
+        per = src.new_zeros(())
+        if self.P is not None and lc.per > 0:
+            with torch.no_grad():
+                f_src = self.P(src)
+            per = L.perceptual_loss(self.P(fake), f_src, weight)
+
+        g_total = (lc.adv * g_adv + lc.makeup_gan * g_mgan + lc.cyc * cyc + lc.per * per + lc.make * make)
+        g_total.backward()
+        self.opt_g.step()
+        _requires_grad(self.MG, True)
+        _requires_grad(self.DG, True)
+
+        out.update({"g_total": float(g_total.detach()), "g_adv": float(g_adv.detach()),
+                    "g_mgan": float(g_mgan.detach()), "cyc": float(cyc.detach()), "per": float(per.detach()),
+                    "hist_lip": float(hist["lip"].detach()), "hist_eye": float(hist["eye"].detach()),
+                    "hist_skin": float(hist["skin"].detach())})
+        self.step += 1
+        self._last = {"src": src.detach(), "wref": wref.detach(), "fake": fake.detach(), "rec": rec.detach()}
+        return out
+
+    # ------------------------------------------------------------------------------
+    def save_samples(self, path: str, max_rows: int = 4) -> None:
+        import cv2
+        last = getattr(self, "_last", None)
+        if last is None:
+            return
+        rows = []
+        for i in range(min(max_rows, last["src"].shape[0])):
+            tiles = [last[k][i] for k in ("src", "wref", "fake", "rec")]
+            row = torch.cat(tiles, dim=2)
+            rows.append(row)
+        grid = torch.cat(rows, dim=1)
+        img = ((grid.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
+        cv2.imwrite(path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+
+    def state_dict(self) -> Dict[str, object]:
+        sd = {
+            "format": "makeupapi-psgan-v1",
+            "step": self.step,
+            "config": self.cfg.to_dict(),
+            "G": self.G.state_dict(),
+            "MG": self.MG.state_dict(),
+            "DG": self.DG.state_dict() if self.DG is not None else None,
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "perceptual": self.P.describe() if self.P is not None else None,
+            "perceptual_state": self.P.state_dict() if isinstance(self.P, RandomVGG) else None,
+            "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+                    "python": random.getstate()},
+            "torch_version": torch.__version__,
+            "saved_at": time.time(),
+        }
+        return sd
+
+    def save(self, path: str) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        tmp = path + ".tmp"
+        torch.save(_to_cpu(self.state_dict()), tmp)
+        os.replace(tmp, path)   # atomic: an interrupted save never corrupts `path`
+
+    def load(self, path: str, restore_optim: bool = True) -> None:
+        sd = torch_load(path, map_location="cpu")
+        self.G.load_state_dict(sd["G"])
+        self.MG.load_state_dict(sd["MG"])
+        if self.DG is not None and sd.get("DG") is not None:
+            self.DG.load_state_dict(sd["DG"])
+        if restore_optim:
+            self.opt_g.load_state_dict(sd["opt_g"])
+            self.opt_d.load_state_dict(sd["opt_d"])
+        if isinstance(self.P, RandomVGG) and sd.get("perceptual_state") is not None:
+            self.P.load_state_dict(sd["perceptual_state"])
+        saved_p = sd.get("perceptual")
+        cur_p = self.P.describe() if self.P is not None else None
+        if saved_p != cur_p:
+            self.log("warning: checkpoint was trained with perceptual features %s, now %s" % (saved_p, cur_p))
+        self.step = int(sd["step"])
+        rng = sd.get("rng")
+        if rng:
+            torch.set_rng_state(rng["torch"])
+            np.random.set_state(rng["numpy"])
+            random.setstate(rng["python"])
+
+
+def _to_cpu(obj):
+    """Checkpoint tensors on the CPU, so a GPU checkpoint loads anywhere."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        out = type(obj)((k, _to_cpu(v)) for k, v in obj.items())
+        if hasattr(obj, "_metadata"):          # module state-dict versions
+            out._metadata = obj._metadata
+        return out
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
+
+
+def load_generator(path: str, device: torch.device = torch.device("cpu")):
+    """Generator + config + step from a training checkpoint."""
+    sd = torch_load(path, map_location="cpu")
+    cfg = Config.from_dict(sd["config"])
+    g = Generator(cfg.model)
+    g.load_state_dict(sd["G"])
+    return g.to(device).eval(), cfg, int(sd["step"])

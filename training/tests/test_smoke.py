@@ -1,0 +1,116 @@
+"""CPU smoke test: a few training steps on a handful of faces, resume, ONNX export.
+
+  /usr/bin/python3 -m unittest discover -s training/tests -v
+
+Data: the folder named by MAKEUPAPI_PREPARED_DATA (a prepared-data folder, see
+training/psgan/data.py), else a tiny stand-in built from the shared photos at
+../shared/data (relative to the repository root); fails with a clear message when
+neither is there.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(HERE)
+for p in (HERE, TRAINING):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import standin  # noqa: E402
+import train  # noqa: E402
+from psgan.device import torch_load  # noqa: E402
+from psgan.export import INPUTS, OUTPUT, read_metadata  # noqa: E402
+
+
+def _read_log(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class SmokeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="psgan_smoke_")
+        env = os.environ.get("MAKEUPAPI_PREPARED_DATA")
+        if env:
+            if not os.path.exists(os.path.join(env, "index.json")):
+                raise RuntimeError("MAKEUPAPI_PREPARED_DATA=%s has no index.json" % env)
+            cls.data = env
+        else:
+            # raises FileNotFoundError naming ../shared/data when the photos are missing
+            cls.data = standin.build(os.path.join(cls.tmp, "prepared"), n_makeup=2, n_nonmakeup=2)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def _train(self, *extra):
+        out = io.StringIO()
+        args = ["--data", self.data, "--config", "smoke", "--device", "cpu", "--batch-size", "1",
+                "--workers", "0", "--log-every", "1", "--ckpt-dir", self.ckpt, "--seed", "0"] + list(extra)
+        with contextlib.redirect_stdout(out):
+            rc = train.main(args)
+        self.assertEqual(rc, 0, out.getvalue())
+        return out.getvalue()
+
+    def test_train_resume_export(self):
+        t0 = time.time()
+        self.ckpt = os.path.join(self.tmp, "ckpt")
+        self._train("--steps", "4", "--save-every", "2", "--no-export")
+        rows = _read_log(os.path.join(self.ckpt, "losses.csv"))
+        self.assertEqual([int(r["step"]) for r in rows], [1, 2, 3, 4])
+        for r in rows:
+            for k, v in r.items():
+                self.assertTrue(math.isfinite(float(v)), "%s=%s at step %s" % (k, v, r["step"]))
+        g = [float(r["g_total"]) for r in rows]
+        self.assertGreater(max(g) - min(g), 1e-4, "generator loss did not move: %s" % g)
+        self.assertGreater(float(rows[0]["g_total"]), 0)
+        d = [float(r["d_region"]) for r in rows]
+        self.assertGreater(max(d) - min(d), 1e-5, "makeup GAN loss did not move: %s" % d)
+
+        # resume from latest.pt up to 6 steps, then export
+        onnx_path = os.path.join(self.tmp, "generator.onnx")
+        log = self._train("--steps", "6", "--resume", "--export", onnx_path)
+        self.assertIn("resumed from", log)
+        rows = _read_log(os.path.join(self.ckpt, "losses.csv"))
+        self.assertEqual([int(r["step"]) for r in rows], [1, 2, 3, 4, 5, 6])
+        self.assertEqual(torch_load(os.path.join(self.ckpt, "latest.pt"))["step"], 6)
+
+        import onnx
+        model = onnx.load(onnx_path)
+        onnx.checker.check_model(model)
+        self.assertEqual([i.name for i in model.graph.input], list(INPUTS))
+        self.assertEqual([o.name for o in model.graph.output], [OUTPUT])
+        for i in model.graph.input:
+            dims = [d.dim_value or d.dim_param for d in i.type.tensor_type.shape.dim]
+            self.assertEqual(dims[1:], [3, 256, 256])
+        self.assertTrue(13 <= model.opset_import[0].version <= 17)
+        meta = read_metadata(onnx_path)
+        self.assertEqual(meta["makeupapi.model"], "psgan-generator")
+        self.assertEqual(meta["makeupapi.size"], "256")
+        self.assertEqual(meta["makeupapi.input_range"], "-1,1")
+        self.assertEqual(meta["makeupapi.color_order"], "RGB")
+        self.assertEqual(meta["makeupapi.train_steps"], "6")
+        line = [ln for ln in log.splitlines() if ln.startswith("exported")][0]
+        diff = line.split("=")[1].split("(")[0].strip()
+        if diff != "None":      # a runtime was available to run the ONNX file
+            self.assertLess(float(diff), 1e-3, line)
+        # tests/run-all.sh hands this export to the C# suite, which loads and runs it in GeneratorMakeupEngine.
+        keep = os.environ.get("MAKEUPAPI_SMOKE_EXPORT")
+        if keep:
+            shutil.copyfile(onnx_path, keep)
+        print("\nsmoke: %.1f s, %s" % (time.time() - t0, line), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

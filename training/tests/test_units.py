@@ -1,0 +1,216 @@
+"""Unit tests for the training package (fast, no data needed).
+
+  /usr/bin/python3 -m unittest discover -s training/tests -v
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from psgan import losses as L  # noqa: E402
+from psgan import regions as R  # noqa: E402
+from psgan.config import Config, preset  # noqa: E402
+from psgan.data import FLIP68, Group, _LABEL_SWAP, domain_of  # noqa: E402
+from psgan.discriminators import MakeupGan  # noqa: E402
+from psgan.networks import Generator  # noqa: E402
+
+
+class HistogramMatchingTest(unittest.TestCase):
+    def test_matches_reference_distribution(self):
+        g = torch.Generator().manual_seed(0)
+        src = torch.round(torch.rand(3, 4000, generator=g) * 255) / 127.5 - 1
+        ref = torch.round(torch.rand(3, 3000, generator=g) ** 2 * 255) / 127.5 - 1
+        out = L.match_channels(src, ref)
+        for c in range(3):
+            q = torch.linspace(0.05, 0.95, 10)
+            self.assertLess(float((torch.quantile(out[c], q) - torch.quantile(ref[c], q)).abs().max()), 0.03)
+
+    def test_equal_values_map_to_equal_targets(self):
+        src = torch.tensor([[0.0, 0.0, 0.5, 0.5, 0.5, 1.0]])
+        ref = torch.linspace(-1, 1, 50)[None]
+        out = L.match_channels(src, ref)
+        self.assertEqual(float(out[0, 0]), float(out[0, 1]))
+        self.assertEqual(float(out[0, 2]), float(out[0, 4]))
+        self.assertTrue(bool((out[0, 1:] >= out[0, :-1]).all()))   # monotone
+
+    def test_region_target_and_loss(self):
+        src = torch.zeros(2, 3, 16, 16)
+        ref = torch.ones(2, 3, 16, 16) * 0.5
+        m = torch.zeros(2, 1, 16, 16)
+        m[0, :, 4:12, 4:12] = 1            # sample 1 has no region
+        target, valid = L.histogram_target(src, ref, m, m)
+        self.assertEqual(valid.tolist(), [True, False])
+        self.assertAlmostEqual(float(target[0, 0, 8, 8]), 0.5, places=5)
+        self.assertEqual(float(target[0, 0, 0, 0]), 0.0)         # outside: unchanged
+        out = src.clone().requires_grad_(True)
+        loss = L.histogram_loss(out, target, m, valid, 127.5)
+        loss.backward()
+        self.assertGreater(float(loss), 0)
+        self.assertGreater(float(out.grad.abs().sum()), 0)
+
+
+class RegionTest(unittest.TestCase):
+    def test_feature_weight_range(self):
+        lab = torch.zeros(1, 64, 64, dtype=torch.long)
+        lab[:, 10:54, 10:54] = 1
+        lab[:, 40:46, 24:40] = 12
+        lab[:, 20:24, 16:24] = 4
+        w = R.feature_weight(R.region_masks(lab, 3), 0.2, 2.0)
+        self.assertGreaterEqual(float(w.min()), 0.2 - 1e-6)
+        self.assertLessEqual(float(w.max()), 1.0 + 1e-6)
+        self.assertLess(float(w[0, 0, 43, 32]), 0.5)          # inside the lips: low
+        self.assertAlmostEqual(float(w[0, 0, 2, 2]), 1.0, places=4)
+
+    def test_crop_matches_slice(self):
+        img = torch.arange(64 * 64, dtype=torch.float32).view(1, 1, 64, 64)
+        box = torch.tensor([[24.0, 16.0, 16.0, 8.0]])    # cx, cy, w, h -> x 16..32, y 12..20
+        c = R.crop(img, box, (8, 16))
+        self.assertTrue(torch.allclose(c, img[:, :, 12:20, 16:32]))
+
+    def test_mask_channels(self):
+        m = torch.zeros(1, 1, 4, 8)
+        m[..., 1] = 1
+        ch = R.mask_channels(m)
+        self.assertEqual(tuple(ch.shape), (1, 4, 4, 8))
+        self.assertTrue(torch.equal(ch[:, 1], torch.flip(m, [-1])[:, 0]))
+        self.assertTrue(torch.equal(ch[:, 2], ch[:, 2].flip(-1)))   # mirror images are symmetric
+        self.assertEqual(float(ch[:, 3].sum()), 0.0)                # right half is empty
+
+    def test_landmark_boxes_aspect(self):
+        lmk = torch.rand(2, 68, 2) * 200 + 20
+        b = R.landmark_boxes(lmk, R.LMK_LIP, (48, 96), 0.2)
+        self.assertTrue(torch.allclose(b[:, 3] / b[:, 2], torch.full((2,), 0.5)))
+
+
+class FlipTest(unittest.TestCase):
+    def test_flip_permutation_is_involution(self):
+        self.assertEqual(sorted(FLIP68.tolist()), list(range(68)))
+        self.assertTrue(np.array_equal(FLIP68[FLIP68], np.arange(68)))
+        self.assertEqual(_LABEL_SWAP[2], 3)
+        self.assertEqual(_LABEL_SWAP[5], 4)
+        self.assertEqual(_LABEL_SWAP[12], 12)
+
+    def test_domains(self):
+        self.assertEqual(domain_of("makeup"), 1)
+        for k in ("non-makeup", "helen", "pose"):
+            self.assertEqual(domain_of(k), 0)
+
+    def test_group_flip(self):
+        img = np.zeros((8, 8, 3), np.uint8)
+        img[:, 0] = 255
+        lab = np.zeros((8, 8), np.uint8)
+        lab[:, 0] = 2
+        lmk = np.zeros((68, 2), np.float32)
+        lmk[36] = (1, 3)      # image-left outer eye corner
+        lmk[45] = (6, 3)
+        g = Group([img], [lab], lmk)
+        g.hflip()
+        self.assertEqual(int(g.imgs[0][0, 7, 0]), 255)
+        self.assertEqual(int(g.labs[0][0, 7]), 3)
+        # the new point 36 (image-left) is the old 45 mirrored
+        self.assertEqual(tuple(g.lmk[36]), (1.0, 3.0))
+        self.assertEqual(tuple(g.lmk[45]), (6.0, 3.0))
+
+
+class NetworkTest(unittest.TestCase):
+    def test_generator_shapes_and_identity_init(self):
+        cfg = preset("smoke")
+        G = Generator(cfg.model).eval()
+        x = torch.rand(2, 3, 256, 256) * 2 - 1
+        y = torch.rand(2, 3, 256, 256) * 2 - 1
+        with torch.no_grad():
+            out = G(x, y)
+            out2 = G(x, torch.zeros_like(y))
+        self.assertEqual(tuple(out.shape), (2, 3, 256, 256))
+        self.assertLessEqual(float(out.abs().max()), 1.0)
+        # zero-initialised makeup matrices: the reference has no effect at init
+        self.assertTrue(torch.allclose(out, out2))
+
+    def test_region_discriminators(self):
+        cfg = preset("smoke")
+        MG = MakeupGan(cfg.model)
+        img = torch.rand(2, 3, 256, 256) * 2 - 1
+        lab = torch.zeros(2, 256, 256, dtype=torch.long)
+        lmk = torch.rand(2, 68, 2) * 120 + 60
+        crops = MG.crops(img, R.region_masks(lab, 4), lmk)
+        self.assertEqual(crops["brow"][0].shape[1], 6)
+        self.assertEqual(crops["brow"][1].shape[1], 8)
+        self.assertEqual(crops["eye"][0].shape[1], 6)
+        self.assertEqual(crops["lip"][0].shape[1], 3)
+        self.assertEqual(crops["lip"][1].shape[1], 4)
+        logits = MG(crops)
+        for v in logits.values():
+            self.assertEqual(v.shape[0], 2)
+
+    def test_full_config_discriminator_blocks(self):
+        cfg = preset("full")
+        MG = MakeupGan(cfg.model)
+        self.assertEqual(len(MG.d["lip"].blocks), 8)
+
+    def test_config_roundtrip(self):
+        cfg = preset("smoke")
+        self.assertEqual(Config.from_dict(cfg.to_dict()), cfg)
+
+
+class OnnxImporterTest(unittest.TestCase):
+    """Exports a small NHWC mobile-net-like model (the face-mesh op set: Transpose,
+    Conv incl. depthwise with asymmetric padding, PRelu, MaxPool, channel Pad, Add,
+    Reshape) with torch.onnx and checks the importer reproduces it, gradients included."""
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c0 = nn.Conv2d(3, 8, 3, 2, 0)
+            self.p0 = nn.PReLU(8)
+            self.dw = nn.Conv2d(8, 8, 3, 1, 1, groups=8)
+            self.pw = nn.Conv2d(8, 8, 1)
+            self.p1 = nn.PReLU(8)
+            self.pw2 = nn.Conv2d(8, 16, 1)
+            self.head = nn.Conv2d(16, 4, 4)
+
+        def forward(self, x):
+            x = x.permute(0, 3, 1, 2)
+            x = self.p0(self.c0(F.pad(x, (0, 1, 0, 1))))
+            x = self.p1(x + self.pw(self.dw(x)))
+            x = F.max_pool2d(x, 2)
+            x = F.pad(x, (0, 0, 0, 0, 0, 8)) + self.pw2(x)
+            return self.head(x).reshape(x.shape[0], -1)
+
+    def test_import_matches_torch(self):
+        import importlib.util
+        import warnings
+        if importlib.util.find_spec("onnx") is None:
+            self.skipTest("onnx package not installed")
+        from psgan.onnx_import import OnnxGraph
+        from psgan.features import OnnxFeatures
+        torch.manual_seed(0)
+        m = self.Tiny().eval()
+        x = torch.rand(1, 16, 16, 3)
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "tiny.onnx")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(m, (x,), p, input_names=["input_1"], output_names=["out"], opset_version=13)
+            g = OnnxGraph(p)
+            got = g(x)["out"]
+            self.assertLess(float((got - m(x)).abs().max()), 1e-5)
+            feats = OnnxFeatures(p, strides=(4,))
+            img = (torch.rand(1, 3, 32, 32) * 2 - 1).requires_grad_(True)
+            f = feats(img)
+            self.assertEqual(tuple(f[0].shape), (1, 16, 4, 4))
+            f[0].sum().backward()
+            self.assertGreater(float(img.grad.abs().sum()), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
