@@ -39,10 +39,8 @@ internal static class CompareEnginesCommand
         if (cl.Get("color-return") is { } cr) options = options with { ColorReturnStrength = float.Parse(cr, CultureInfo.InvariantCulture) };
 
         var models = new ModelOptions();
-        var detectorOptions = new DetectorOptions();
-        using var detector = FaceAnalysisFactory.CreateDetector(models, detectorOptions);
-        using var mesh = FaceAnalysisFactory.CreateMesh(models);
-        var analyzer = new FaceAnalyzer(detector, mesh, LandmarkMapping.LoadEmbedded(), detectorOptions);
+        using var faceModels = FaceAnalysisFactory.CreateAll(models);
+        var analyzer = faceModels.Analyzer;
         var engines = new List<IMakeupEngine> { new ClassicalMakeupEngine() };
         var generatorPath = models.Resolve(models.Generator);
         using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models)) : null;

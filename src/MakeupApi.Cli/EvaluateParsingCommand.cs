@@ -11,7 +11,7 @@ namespace MakeupApi.Cli;
 /// eval-parsing: mean IoU per class of the face parser against the labelled makeup photos (CelebAMask-HQ labels,
 /// brows 2+3 and eyes 4+5 compared as unions, lips 12+13), with the parser's corrections turned on one at a time.
 ///   --data DIR       shared data folder (default: ../shared/data beside the repository)
-///   --iris           eyelids from the iris model (FaceAnalyzer can take it; the service's wiring does not, so off by default)
+///   --no-iris        mesh eyelids only (the service uses the iris model's eyelids by default: FaceAnalysis:UseIris)
 ///   --per-photo      also list every photo's IoUs
 ///   --repeats N      parses per photo for the timing line (default 5)
 ///   --opencv-threads N  OpenCV's worker threads for this run (default: OpenCV's own choice)
@@ -30,7 +30,7 @@ internal static class EvaluateParsingCommand
         var detectorOptions = new DetectorOptions();
         using var detector = FaceAnalysisFactory.CreateDetector(models, detectorOptions);
         using var mesh = FaceAnalysisFactory.CreateMesh(models);
-        using var iris = !cl.Has("iris") ? null : new IrisModel(new OnnxModel("iris", models.Resolve(models.Iris), models));
+        using var iris = cl.Has("no-iris") ? null : new IrisModel(new OnnxModel("iris", models.Resolve(models.Iris), models));
         var analyzer = new FaceAnalyzer(detector, mesh, LandmarkMapping.LoadEmbedded(), detectorOptions, iris);
 
         var photos = ParsingEvaluation.Load(data);

@@ -13,6 +13,7 @@ namespace MakeupApi.Cli;
 /// fit-landmarks: derives the mesh-to-68 mapping and the mesh mirror index from data and writes landmark-mapping.json.
 ///   --data DIR      shared data folder (default: ../shared/data beside the repository)
 ///   --pixel-origin N  subtracted from .pts coordinates (default 1: 300-W files are 1-based)
+///   --no-iris         fit on the mesh's own eyelids (the service uses the iris model's by default)
 ///   --passes N        mesh passes (default 2: detector crop, then mesh crop)
 ///   --out FILE      output (default: src/MakeupApi.Core/FaceAnalysis/Landmarks/landmark-mapping.json)
 /// Fits on the even-numbered HELEN photos, reports NME on the odd ones (held out), then refits on all of them.
@@ -27,6 +28,8 @@ internal static class FitLandmarksCommand
         var models = new ModelOptions();
         using var detector = FaceAnalysisFactory.CreateDetector(models, new DetectorOptions());
         using var mesh = FaceAnalysisFactory.CreateMesh(models);
+        // The mapping is fitted on the points the service produces: with the iris model's eyelids unless --no-iris.
+        using var iris = cl.Has("no-iris") ? null : FaceAnalysisFactory.CreateIris(models);
 
         var passes = cl.Get("passes", 2);
         var pixelOrigin = double.Parse(cl.Get("pixel-origin", "1"), System.Globalization.CultureInfo.InvariantCulture);
@@ -39,7 +42,9 @@ internal static class FitLandmarksCommand
             using var image = Cv2.ImRead(face.ImagePath, ImreadModes.Color);
             var found = DetectionMatching.ForAnnotation(detector.Detect(image), face.Points);
             if (found is null) { missed.Add(face.Name); continue; }
-            samples.Add(new LandmarkMappingFitter.Sample(mesh.Run(image, found, passes).Points, face.Points));
+            var meshPoints = mesh.Run(image, found, passes).Points;
+            if (iris is not null) meshPoints = iris.Run(image, meshPoints).RefineEyelids(meshPoints);
+            samples.Add(new LandmarkMappingFitter.Sample(meshPoints, face.Points));
         }
         Console.WriteLine($"HELEN: {helen.Count} photos, {samples.Count} with the annotated face found, missed {missed.Count} [{string.Join(", ", missed)}] ({sw.Elapsed.TotalSeconds:F1} s)");
 

@@ -33,14 +33,10 @@ internal static class PrepareTrainingDataCommand
         int size = cl.Get("size", 256), refsPerSource = cl.Get("refs", 4), helenCount = cl.Get("helen", 100), poseCount = cl.Get("poses", 60);
         var random = new Random(cl.Get("seed", 1));
 
-        var models = new ModelOptions();
-        var detectorOptions = new DetectorOptions();
-        using var detector = FaceAnalysisFactory.CreateDetector(models, detectorOptions);
-        using var mesh = FaceAnalysisFactory.CreateMesh(models);
-        var mapping = LandmarkMapping.LoadEmbedded();
-        var analyzer = new FaceAnalyzer(detector, mesh, mapping, detectorOptions);
+        using var models = FaceAnalysisFactory.CreateAll();
+        var analyzer = models.Analyzer;
         var parser = new FaceParser();
-        var warp = new TriangulationWarp(mapping.MirrorIndex);
+        var warp = new TriangulationWarp(models.Mapping.MirrorIndex);
 
         Directory.CreateDirectory(Path.Combine(output, "faces"));
         Directory.CreateDirectory(Path.Combine(output, "pairs"));

@@ -28,9 +28,11 @@ public static class MakeupServiceCollectionExtensions
         services.AddSingleton(sp => FaceAnalysisFactory.CreateDetector(Value<ModelOptions>(sp), Value<DetectorOptions>(sp)));
         services.AddSingleton(sp => FaceAnalysisFactory.CreateMesh(Value<ModelOptions>(sp)));
         services.AddSingleton(_ => LandmarkMapping.LoadEmbedded());
+        services.AddSingleton(sp => FaceAnalysisFactory.CreateIris(Value<ModelOptions>(sp))); // used when FaceAnalysis:UseIris
         services.AddSingleton(sp => new FaceAnalyzer(
             sp.GetRequiredService<BlazeFaceDetector>(), sp.GetRequiredService<FaceMeshModel>(),
-            sp.GetRequiredService<LandmarkMapping>(), Value<DetectorOptions>(sp)));
+            sp.GetRequiredService<LandmarkMapping>(), Value<DetectorOptions>(sp),
+            Value<DetectorOptions>(sp).UseIris ? sp.GetRequiredService<IrisModel>() : null));
         services.AddSingleton(_ => new FaceParser());
         return services;
     }
@@ -77,7 +79,7 @@ public static class MakeupServiceCollectionExtensions
     {
         public ValidateOptionsResult Validate(string? name, ModelOptions options)
         {
-            var missing = new[] { options.Detector, options.FaceMesh }
+            var missing = new[] { options.Detector, options.FaceMesh, options.Iris }
                 .Select(options.Resolve).Where(path => !File.Exists(path)).ToList();
             return missing.Count == 0
                 ? ValidateOptionsResult.Success

@@ -26,4 +26,10 @@ public sealed record DetectorOptions
     /// 0.2 sits midway in log-odds and is Human's min_faceflag (manifest human_defaults); 0.5 dropped real faces.
     /// </summary>
     [Range(0.0, 0.99)] public float MinPresence { get; init; } = 0.2f;
+
+    /// <summary>
+    /// Replace the mesh's eyelid points by the iris model's (MediaPipe Iris, 64x64 eye crops). Measured on HELEN with a
+    /// mapping fitted on the other half: eye-point NME 2.47% -> 1.96%, inner-51 3.37% -> 3.25%, for about 7-9 ms per face.
+    /// </summary>
+    public bool UseIris { get; init; } = true;
 }

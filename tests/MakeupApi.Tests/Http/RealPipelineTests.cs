@@ -30,7 +30,7 @@ public sealed partial class RealPipelineTests(ApiFactory factory) : IClassFixtur
 
         var timing = response.Headers.GetValues("Server-Timing").Single();
         Assert.Matches(ServerTimingSyntax(), timing);
-        Assert.Contains("decode;dur=", timing);
+        Assert.Contains("decode-source;dur=", timing);
         Assert.Contains("total;dur=", timing);
         Assert.True(timing.Split(", ").Length >= 4, $"expected the pipeline's stages in Server-Timing, got: {timing}");
         Assert.False(string.IsNullOrEmpty(response.Headers.GetValues("X-Makeup-Engine").Single()));

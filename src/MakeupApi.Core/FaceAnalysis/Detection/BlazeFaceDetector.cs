@@ -49,7 +49,8 @@ public sealed class BlazeFaceDetector : IDisposable
         using var input = new TensorBuffer(1, InputSize, InputSize, 3);
         ImageTensor.FillRgb(letterbox, input.Span, 1 / 127.5f, -1f); // [-1, 1], manifest "normalisation"
 
-        using var outputs = _model.Session.Run(new RunOptions(), ["input"], [input.Value],
+        using var runOptions = new RunOptions();
+        using var outputs = _model.Session.Run(runOptions, ["input"], [input.Value],
             ["classificators_1", "classificators_2", "regressors_1", "regressors_2"]);
         var candidates = new List<Candidate>();
         Collect(outputs[0].GetTensorDataAsSpan<float>(), outputs[2].GetTensorDataAsSpan<float>(), 0, candidates);

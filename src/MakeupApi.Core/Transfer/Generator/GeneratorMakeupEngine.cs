@@ -69,7 +69,8 @@ public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, I
         using var referenceTensor = new TensorBuffer(1, 3, _size, _size);
         FillPlanarRgb(smallSource, sourceTensor.Span);
         FillPlanarRgb(smallReference, referenceTensor.Span);
-        using var outputs = _model.Session.Run(new RunOptions(), ["source", "reference"], [sourceTensor.Value, referenceTensor.Value], ["output"]);
+        using var runOptions = new RunOptions();
+        using var outputs = _model.Session.Run(runOptions, ["source", "reference"], [sourceTensor.Value, referenceTensor.Value], ["output"]);
         using var generated = ToBgr(outputs[0].GetTensorDataAsSpan<float>(), _size);
 
         // Upscale, then add back what the source lost by going down to 256 and up again.

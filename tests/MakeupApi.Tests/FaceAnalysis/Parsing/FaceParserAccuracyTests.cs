@@ -19,8 +19,8 @@ public sealed class FaceParserAccuracyTests(ModelFixture models, ITestOutputHelp
         var photos = ParsingEvaluation.Load(TestPhotos.SharedDataRoot);
         Assert.True(photos.Count == 81, $"Expected the 81 labelled makeup photos under {TestPhotos.SharedDataRoot}/makeup/parsing, found {photos.Count}.");
 
-        // As MakeupServiceCollectionExtensions.AddFaceAnalysis builds it: no iris model.
-        var analyzer = new FaceAnalyzer(models.Detector, models.Mesh, models.Mapping, models.Options);
+        // As MakeupServiceCollectionExtensions.AddFaceAnalysis builds it by default: with the iris model's eyelids.
+        var analyzer = models.Analyzer;
         var samples = new List<ParsingSample>();
         try
         {
