@@ -39,7 +39,7 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=None, help="learning rate for G and D (default 2e-4)")
     p.add_argument("--lr-d", type=float, default=None, help="separate D learning rate")
     p.add_argument("--decay-from", type=int, default=None, help="linear lr decay to 0 from this step")
-    p.add_argument("--config", default="full", choices=["full", "smoke"], help="model preset")
+    p.add_argument("--config", default="full", choices=["full", "cpu", "smoke"], help="model preset")
     p.add_argument("--perceptual", default=None,
                    help="auto | facemesh[:path] | onnx:path | random-vgg | none (default auto)")
     p.add_argument("--ckpt-dir", default=os.path.join(HERE, "checkpoints", "default"))

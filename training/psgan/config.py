@@ -110,4 +110,11 @@ def preset(name: str) -> Config:
             model=ModelConfig(g_ch=8, g_res_enc=1, g_res_dec=1, rd_ch=16, rd_blocks=2,
                               rd_cond_ch=8, gd_ch=16, gd_layers=2),
         )
-    raise ValueError("unknown preset %r (use 'full' or 'smoke')" % name)
+    if name == "cpu":
+        # Half-width variant for sessions without a GPU: same architecture and losses, a quarter of the
+        # convolution cost, so a CPU can run a few hundred steps in a session. Not the paper-sized model.
+        return Config(
+            name="cpu",
+            model=ModelConfig(g_ch=32, rd_ch=32, rd_cond_ch=16, gd_ch=32),
+        )
+    raise ValueError("unknown preset %r (use 'full', 'cpu' or 'smoke')" % name)
