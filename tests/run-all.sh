@@ -37,14 +37,15 @@ dotnet run --project src/MakeupApi.Cli -c Release --no-build -- prepare-training
 py_log="$work/python.log"
 MAKEUPAPI_PREPARED_DATA="$work/prepared" MAKEUPAPI_SMOKE_EXPORT="$work/smoke-generator.onnx" \
   /usr/bin/python3 -m unittest discover -s training/tests -v 2>&1 | tee "$py_log" || status=$?
-py_ran=$(grep -Eo '^Ran [0-9]+ test' "$py_log" | grep -Eo '[0-9]+' || echo 0)
-py_failed=$(grep -E '^FAILED \(' "$py_log" | grep -Eo '(failures|errors)=[0-9]+' | awk -F= '{s+=$2} END {print s+0}')
+# Counts are read with awk alone: a grep that finds nothing would end the script under set -e -o pipefail.
+py_ran=$(awk '/^Ran [0-9]+ test/ {s+=$2} END {print s+0}' "$py_log")
+py_failed=$(awk '/^FAILED \(/ { while (match($0, /(failures|errors)=[0-9]+/)) { split(substr($0, RSTART, RLENGTH), a, "="); s+=a[2]; $0=substr($0, RSTART+RLENGTH) } } END {print s+0}' "$py_log")
 
 log="$work/dotnet.log"
 MAKEUPAPI_SMOKE_GENERATOR="$work/smoke-generator.onnx" \
   dotnet test MakeupApi.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 # dotnet test prints one summary per test project: "Passed!  - Failed: 0, Passed: 57, Skipped: 0, Total: 57".
-sum_field() { grep -E -- '- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | grep -Eo "$1: +[0-9]+" | awk '{s+=$2} END {print s+0}'; }
+sum_field() { awk -v f="$1" '/- Failed: +[0-9]+, Passed: +[0-9]+/ { if (match($0, f ": +[0-9]+")) { split(substr($0, RSTART, RLENGTH), a, /: +/); s+=a[2] } } END {print s+0}' "$log"; }
 dotnet_passed=$(sum_field Passed)
 dotnet_failed=$(sum_field Failed)
 

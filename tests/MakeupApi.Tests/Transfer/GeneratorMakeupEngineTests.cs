@@ -21,7 +21,7 @@ public sealed class GeneratorMakeupEngineTests(ModelFixture models)
         Environment.GetEnvironmentVariable("MAKEUPAPI_SMOKE_GENERATOR") is { Length: > 0 } smoke ? smoke : options.Resolve(options.Generator);
 
     [Fact]
-    public void Generator_engine_loads_a_training_export_and_changes_only_the_face_of_a_real_pair()
+    public void Generator_engine_loads_a_training_export_and_runs_it_on_a_real_pair_changing_only_the_face()
     {
         var path = ExportPath(models.Models);
         Assert.True(File.Exists(path), $"No generator export at {path}: run tests/run-all.sh (it exports one) or train one (training/README.md).");
@@ -38,9 +38,10 @@ public sealed class GeneratorMakeupEngineTests(ModelFixture models)
             var (source, reference) = (photos[0], photos[1]);
             Assert.Same(engine, pipeline.Engine(EngineChoice.Generator));
 
+            // Through the whole per-pair pipeline: the photo outside the face stays untouched. (Nothing is asserted of
+            // the makeup itself: the smoke export has trained for a few steps only.)
             var m = PairEvaluation.Measure(pipeline, models.Analyzer, engine, source, reference, RegionStrengths.All);
             Assert.Equal(0, m.ChangedOutsideFace);
-            Assert.NotNull(m.LandmarkDrift); // the face is still found on the output
 
             // The crop it returns is the working size, and zero strength returns the source crop untouched.
             using var warped = new PoseCorrection.TriangulationWarp(models.Mapping.MirrorIndex).Warp(source.Aligned, reference.Aligned);
