@@ -26,6 +26,13 @@ public sealed record ColorReturnOptions
     /// <inheritdoc cref="MakeupLightness"/>
     public float MakeupChroma { get; init; } = 0.1f;
 
+    /// <summary>
+    /// The drift is measured on skin at least this far (a fraction of the crop side, 8 px at 512) from the makeup
+    /// regions: the engines feather lipstick and eye shadow out over the skin around them, and that skin shows the
+    /// makeup, not the photo's lighting.
+    /// </summary>
+    public double MakeupMargin { get; init; } = 1 / 64.0;
+
     /// <summary>Side, in pixels, of the coarse grid the (smooth) correction is computed on.</summary>
     public int GridResolution { get; init; } = 128;
 }
@@ -113,21 +120,35 @@ public sealed class ColorReturn
         work = CoarseGrid.SnapToGrid(work, q, size);
         var low = new Size((work.Width + q - 1) / q, (work.Height + q - 1) / q);
 
+        // The plain skin the drift is measured on: away from the makeup regions' feathered edges.
+        using var plainSkin = regions.Skin.Clone();
+        int margin2 = (int)Math.Round(_options.MakeupMargin * side);
+        if (margin2 > 0)
+        {
+            using var near = new Mat();
+            using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * margin2 + 1, 2 * margin2 + 1));
+            Cv2.Dilate(makeup, near, kernel);
+            using var notNear = new Mat();
+            Cv2.BitwiseNot(near, notNear);
+            Cv2.BitwiseAnd(plainSkin, notNear, plainSkin);
+        }
+
         using var srcBgr = CoarseGrid.Downsample(source, work, low);
         using var srcLab = CoarseGrid.ToLab(srcBgr);
         using var resBgr = CoarseGrid.Downsample(result, work, low);
         using var resLab = CoarseGrid.ToLab(resBgr);
         using var skin = CoarseGrid.Shrink(regions.Skin, work, low);
+        using var measured = CoarseGrid.Shrink(plainSkin, work, low);
         using var makeupCover = CoarseGrid.Shrink(makeup, work, low);
-        if (Cv2.Sum(skin).Val0 < 4) return; // no plain skin to measure the drift on
+        if (Cv2.Sum(measured).Val0 < 4) return; // no plain skin to measure the drift on
 
         // The drift, measured on the plain skin only.
         using var lowSource = new Mat();
         using var support = new Mat();
-        CoarseGrid.NormalizedBlur(srcLab, skin, sigma, lowSource, support);
+        CoarseGrid.NormalizedBlur(srcLab, measured, sigma, lowSource, support);
         using var lowResult = new Mat();
         using var support2 = new Mat();
-        CoarseGrid.NormalizedBlur(resLab, skin, sigma, lowResult, support2);
+        CoarseGrid.NormalizedBlur(resLab, measured, sigma, lowResult, support2);
         using var drift = new Mat();
         Cv2.Subtract(lowSource, lowResult, drift);
 

@@ -34,6 +34,14 @@ public sealed record ClassicalEngineOptions
     public float EyeSkinAnchor { get; init; } = 0.3f;
 
     /// <summary>
+    /// The anchoring shift is at most this share of the region's own colour change (reference region mean − source
+    /// region mean, as CIELAB vectors): it adapts the makeup to the source's complexion but cannot outweigh it. Where
+    /// the skins differ far more than the regions (a light eye shadow, a lipstick near the source's lip colour), an
+    /// unlimited shift would move the region away from the reference's colour, even past the source's own.
+    /// </summary>
+    public float AnchorLimit { get; init; } = 1 / 3f;
+
+    /// <summary>
     /// Share of the skin anchoring applied to the chroma (a*, b*) as opposed to the lightness (L*). Complexions differ
     /// mostly in lightness; their hue differences are small, and a product's hue is what the reference is chosen for.
     /// </summary>
@@ -48,6 +56,20 @@ public sealed record ClassicalEngineOptions
     /// sit; eye looks have a layout (lid colour, crease, outer wing) that the warp has put in place.
     /// </summary>
     public float EyeSpatialMix { get; init; } = 0.5f;
+
+    /// <summary>
+    /// Lips: the reference's lip pixels over the source's open mouth, and this far around it (a fraction of the crop
+    /// side, 3 px at 512), are left out of the reference's lip colours: pose correction stretches them there.
+    /// </summary>
+    public double MouthMargin { get; init; } = 1 / 170.0;
+
+    /// <summary>
+    /// Largest slope of a region's colour map (output units per input unit, per CIELAB channel): how much the transfer
+    /// may stretch the source's own contrast in a region. Exact histogram matching is unbounded there: a gap in the
+    /// reference's distribution becomes a hard edge across a smooth gradient of the source (see
+    /// <see cref="HistogramMatcher.LimitSlope"/>).
+    /// </summary>
+    public double MaxMatchSlope { get; init; } = 3;
 
     /// <summary>
     /// Side, in pixels, of the grid the smooth base layer is computed on (the crop is area-downsampled by the nearest

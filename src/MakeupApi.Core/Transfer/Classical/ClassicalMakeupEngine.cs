@@ -1,4 +1,5 @@
 using MakeupApi.Alignment;
+using MakeupApi.FaceAnalysis.Parsing;
 using OpenCvSharp;
 
 namespace MakeupApi.Transfer.Classical;
@@ -78,24 +79,28 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         int side = Math.Max(fullSize.Width, fullSize.Height);
         int q = Math.Max(1, (int)Math.Round(side / (double)_options.BaseResolution));
 
-        var jobs = new List<RegionJob>(4);
-        AddJob(jobs, MakeupRegion.Lips, strengths.Lips, _options.LipFeather, _options.LipSkinAnchor, 1f, 1f, 0f, false, side, q);
-        AddJob(jobs, MakeupRegion.Eyes, strengths.Eyes, _options.EyeFeather, _options.EyeSkinAnchor, 1f, 1f, _options.EyeSpatialMix, false, side, q);
-        AddJob(jobs, MakeupRegion.Brows, strengths.Brows, _options.BrowFeather, _options.BrowSkinAnchor, 1f, 1f, 0f, false, side, q);
+        // Thin regions (lips and brows are 10-20 px tall at 512) are transferred at full resolution: on a grid q times
+        // coarser they are a few cells tall, most of them cut by the edge, and neither their colour nor their edge
+        // can be rendered there. They are small, so this costs little. The broad regions use the coarse grid.
+        var fine = new List<RegionJob>(2);
+        AddJob(fine, MakeupRegion.Lips, strengths.Lips, _options.LipFeather, _options.LipSkinAnchor, 1f, 1f, 0f, false, side, 1);
+        AddJob(fine, MakeupRegion.Brows, strengths.Brows, _options.BrowFeather, _options.BrowSkinAnchor, 1f, 1f, 0f, false, side, 1);
+        var coarse = new List<RegionJob>(2);
+        AddJob(coarse, MakeupRegion.Eyes, strengths.Eyes, _options.EyeFeather, _options.EyeSkinAnchor, 1f, 1f, _options.EyeSpatialMix, false, side, q);
         // Foundation: the skin moves part of the way toward the reference skin, by a robust affine map (median and
         // spread) rather than full histogram matching: a reference's blush, contour or shadow left in its "skin"
         // would otherwise be scattered over the source's cheeks by brightness rank.
-        AddJob(jobs, MakeupRegion.Skin, strengths.Skin, _options.SkinFeather, 0f,
+        AddJob(coarse, MakeupRegion.Skin, strengths.Skin, _options.SkinFeather, 0f,
             _options.FoundationAmount * _options.FoundationLightness, _options.FoundationAmount, 0f, true, side, q);
-        if (jobs.Count == 0) return;
+        if (fine.Count == 0 && coarse.Count == 0) return;
 
         using var srcRegions = FaceRegions.Build(sourceLabels, ibug68);
         // The reference has been warped onto the source's geometry, so the source's landmarks stand in for its own.
         using var refRegions = FaceRegions.Build(reference.Labels, ibug68, reference.Valid);
 
-        // Everything happens inside one working rectangle around the regions (and the skin, for the anchors), on a
-        // grid q times coarser; the rectangle is snapped to that grid so the two line up exactly.
-        int margin = (int)Math.Ceiling(3 * q * jobs.Max(j => Math.Max(j.FeatherSigma, j.BaseSigma))) + 2 * q;
+        // The coarse part happens inside one working rectangle around the regions (and the skin, for the anchors), on
+        // a grid q times coarser; the rectangle is snapped to that grid so the two line up exactly.
+        int margin = (int)Math.Ceiling(Reach * q * coarse.Select(j => j.BaseSigma).DefaultIfEmpty(1).Max()) + 2 * q;
         var work = CoarseGrid.BoundingRect(margin, fullSize, srcRegions.Skin, refRegions.Skin, srcRegions.EyeBand, refRegions.EyeBand,
             srcRegions.Lips, refRegions.Lips, srcRegions.Brows, refRegions.Brows);
         if (work.Width == 0 || work.Height == 0) return;
@@ -110,6 +115,112 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         using var refSkin = CoarseGrid.Shrink(refRegions.Skin, work, low);
         var skinShift = SkinDifference(srcLab, srcSkin, refLab, refSkin);
 
+        // The coarse regions' change, as a BGR difference on the grid (null when they changed nothing).
+        Rect cells = default;
+        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, srcLab, srcSkin, refLab, refSkin, skinShift, out cells);
+
+        // The thin regions' changes at full resolution, each already weighted by its feather.
+        var layers = new List<FineLayer>(fine.Count);
+        try
+        {
+            foreach (var job in fine)
+            {
+                using var refSample = job.Region == MakeupRegion.Lips
+                    ? LipSample(refRegions.Lips, sourceLabels, side)
+                    : refRegions[job.Region].Clone();
+                if (FinePass(job, sourceImage, srcRegions[job.Region], reference.Image, refSample, skinShift, side) is { } layer)
+                    layers.Add(layer);
+            }
+
+            Rect? target = null;
+            Rect coarseRect = default;
+            if (coarseDelta is not null)
+            {
+                coarseRect = CoarseGrid.FullRect(work, cells, q, fullSize);
+                if (coarseRect.Width > 0 && coarseRect.Height > 0) target = coarseRect;
+            }
+            foreach (var layer in layers) target = target is null ? layer.Rect : target.Value | layer.Rect;
+            if (target is not { } all) return;
+
+            // Compose at full resolution: the coarse change upsampled, then each thin region over it (its feather
+            // blends it out over the coarse change), protected pixels reset, and the sum added to the source.
+            using var change = new Mat(all.Size, MatType.CV_32FC3, Scalar.All(0));
+            if (coarseDelta is not null && coarseRect.Width > 0 && coarseRect.Height > 0)
+            {
+                using var up = CoarseGrid.Upsample(coarseDelta, work, cells, q, fullSize);
+                using var dst = change[new Rect(coarseRect.X - all.X, coarseRect.Y - all.Y, coarseRect.Width, coarseRect.Height)];
+                up.CopyTo(dst);
+            }
+            foreach (var layer in layers)
+            {
+                using var dst = change[new Rect(layer.Rect.X - all.X, layer.Rect.Y - all.Y, layer.Rect.Width, layer.Rect.Height)];
+                using var keep = new Mat();
+                Cv2.Subtract(Scalar.All(1.0), layer.Weight, keep);
+                using var keep3 = new Mat();
+                Cv2.Merge([keep, keep, keep], keep3);
+                Cv2.Multiply(dst, keep3, dst);
+                Cv2.Add(dst, layer.Delta, dst);
+            }
+            using (var protect = srcRegions.Protect[all]) change.SetTo(Scalar.All(0), protect);
+            using var sourcePart = sourceImage[all];
+            using var sum = new Mat();
+            sourcePart.ConvertTo(sum, MatType.CV_32FC3);
+            Cv2.ScaleAdd(change, 255, sum, sum);
+            using var targetPart = result[all];
+            sum.ConvertTo(targetPart, MatType.CV_8UC3);
+        }
+        finally
+        {
+            foreach (var layer in layers) layer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The pose-corrected reference's lip pixels to take the lip colours from: all of them but those over the source's
+    /// open mouth (and <see cref="ClassicalEngineOptions.MouthMargin"/> around it). Where the source's mouth is open and
+    /// the reference's is not, pose correction stretches the reference's few rows along the line between its lips over
+    /// the whole opening: as a sample of the reference's lips they would count many times over (the dark line between
+    /// the lips, a gradient lipstick's deep centre) and shift the matched colours. They are never painted (the mouth is
+    /// protected). When the source shows no mouth, or under a quarter of the lip pixels would be left, the whole region
+    /// is the sample.
+    /// </summary>
+    private Mat LipSample(Mat refLips, Mat sourceLabels, int side)
+    {
+        var sample = refLips.Clone();
+        using var mouth = FaceRegions.LabelMask(sourceLabels, FaceLabel.Mouth);
+        if (Cv2.CountNonZero(mouth) == 0) return sample;
+        int r = (int)Math.Round(_options.MouthMargin * side);
+        if (r > 0)
+        {
+            using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * r + 1, 2 * r + 1));
+            Cv2.Dilate(mouth, mouth, kernel);
+        }
+        using var notMouth = new Mat();
+        Cv2.BitwiseNot(mouth, notMouth);
+        Cv2.BitwiseAnd(sample, notMouth, sample);
+        if (Cv2.CountNonZero(sample) < Cv2.CountNonZero(refLips) / 4)
+        {
+            sample.Dispose();
+            return refLips.Clone();
+        }
+        return sample;
+    }
+
+    /// <summary>
+    /// Float blurs in OpenCV reach 4 sigma; an outward feather (2·G * cover) is below 1e-4 from there on. Working
+    /// rectangles keep this many sigmas of margin.
+    /// </summary>
+    private const double Reach = 4;
+
+    /// <summary>
+    /// Eye shadow and foundation on the coarse grid. Returns the change as a BGR difference over the grid cells
+    /// <paramref name="cells"/> (exactly 0 where nothing changed), or null when no region changed anything.
+    /// </summary>
+    private Mat? CoarsePass(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low,
+        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Vec3f skinShift, out Rect cells)
+    {
+        cells = default;
+        if (jobs.Count == 0) return null;
         using var delta = new Mat(low, MatType.CV_32FC3, Scalar.All(0));
         using var featherSum = new Mat(low, MatType.CV_32FC1, Scalar.All(0));
         Rect? touched = null; // coarse-grid rectangle the regions changed
@@ -120,17 +231,16 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             if (TransferRegion(job, srcLab, srcCover, refLab, refCover, skinShift, delta, featherSum) is { } rect)
                 touched = touched is null ? rect : touched.Value | rect;
         }
-        if (touched is null) return;
+        if (touched is null) return null;
 
         // Only the changed part of the grid goes on; one cell of margin keeps the upsampling's interpolation exact.
-        var cells = new Rect(touched.Value.X - 1, touched.Value.Y - 1, touched.Value.Width + 2, touched.Value.Height + 2)
+        cells = new Rect(touched.Value.X - 1, touched.Value.Y - 1, touched.Value.Width + 2, touched.Value.Height + 2)
             & new Rect(0, 0, low.Width, low.Height);
         using var deltaC = delta[cells];
         using var featherSumC = featherSum[cells];
         using var srcLabC = srcLab[cells];
 
-        // Where feathers of neighbouring regions overlap (they can sum past 1 with different widths), share the
-        // pixel between them rather than stacking their changes.
+        // Where feathers overlap past 1, share the pixel between the regions rather than stacking their changes.
         using (var norm = new Mat())
         {
             Cv2.Max(featherSumC, 1.0, norm);
@@ -144,44 +254,106 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // turn their grain into grain of the difference and scramble the source's texture once it is added back.
         using var smoothLab = new Mat();
         Cv2.GaussianBlur(srcLabC, smoothLab, new Size(0, 0), 1.0);
+        return LabChangeToBgr(smoothLab, deltaC, featherSumC);
+    }
+
+    /// <summary>g(base + Δ) − g(base), g = Lab→BGR, set to exactly 0 where <paramref name="weight"/> is 0.</summary>
+    private static Mat LabChangeToBgr(Mat baseLab, Mat deltaLab, Mat weight)
+    {
         using var changedLab = new Mat();
-        Cv2.Add(smoothLab, deltaC, changedLab);
+        Cv2.Add(baseLab, deltaLab, changedLab);
         using var bgrChanged = new Mat();
         Cv2.CvtColor(changedLab, bgrChanged, ColorConversionCodes.Lab2BGR);
-        using var bgrSmooth = new Mat();
-        Cv2.CvtColor(smoothLab, bgrSmooth, ColorConversionCodes.Lab2BGR);
-        using var bgrDelta = new Mat();
-        Cv2.Subtract(bgrChanged, bgrSmooth, bgrDelta);
-        // Unchanged cells must give exactly 0 (the Lab round trip is only exact to ~1e-6): keep the bytes there.
-        using (var still = new Mat())
-        {
-            Cv2.Compare(featherSumC, 0, still, CmpTypes.EQ);
-            bgrDelta.SetTo(Scalar.All(0), still);
-        }
+        using var bgrBase = new Mat();
+        Cv2.CvtColor(baseLab, bgrBase, ColorConversionCodes.Lab2BGR);
+        var bgrDelta = new Mat();
+        Cv2.Subtract(bgrChanged, bgrBase, bgrDelta);
+        // Unchanged pixels must give exactly 0 (the Lab round trip is only exact to ~1e-6): keep the bytes there.
+        using var still = new Mat();
+        Cv2.Compare(weight, 0, still, CmpTypes.LE);
+        bgrDelta.SetTo(Scalar.All(0), still);
+        return bgrDelta;
+    }
 
-        CoarseGrid.AddUpsampled(sourceImage, result, bgrDelta, work, cells, q, srcRegions.Protect);
+    /// <summary>A thin region's change at full resolution: BGR difference (already weighted) and its feather weight.</summary>
+    private sealed class FineLayer(Rect rect, Mat delta, Mat weight) : IDisposable
+    {
+        public Rect Rect { get; } = rect;
+        public Mat Delta { get; } = delta;   // CV_32FC3, [0, 1] units, weight applied
+        public Mat Weight { get; } = weight; // CV_32FC1 in [0, 1]
+
+        public void Dispose()
+        {
+            Delta.Dispose();
+            Weight.Dispose();
+        }
+    }
+
+    /// <summary>One thin region at full resolution, on its own rectangle; null when it changes nothing.</summary>
+    private FineLayer? FinePass(RegionJob job, Mat sourceImage, Mat srcMask, Mat referenceImage, Mat refMask, Vec3f skinShift, int side)
+    {
+        var size = sourceImage.Size();
+        int margin = (int)Math.Ceiling(Reach * job.BaseSigma) + 2;
+        var rect = CoarseGrid.BoundingRect(margin, size, srcMask);
+        var refRect = CoarseGrid.BoundingRect(margin, size, refMask);
+        if (rect.Width == 0 || rect.Height == 0 || refRect.Width == 0 || refRect.Height == 0) return null;
+
+        using var srcBgr = CoarseGrid.Downsample(sourceImage, rect, rect.Size);
+        using var srcLab = CoarseGrid.ToLab(srcBgr);
+        using var srcCover = CoarseGrid.Shrink(srcMask, rect, rect.Size);
+        using var refBgr = CoarseGrid.Downsample(referenceImage, refRect, refRect.Size);
+        using var refLab = CoarseGrid.ToLab(refBgr);
+        using var refCover = CoarseGrid.Shrink(refMask, refRect, refRect.Size);
+
+        using var delta = new Mat(rect.Size, MatType.CV_32FC3, Scalar.All(0));
+        var weight = new Mat(rect.Size, MatType.CV_32FC1, Scalar.All(0));
+        try
+        {
+            if (TransferRegion(job, srcLab, srcCover, refLab, refCover, skinShift, delta, weight) is null)
+            {
+                weight.Dispose();
+                return null;
+            }
+            // Linearised at a light blur of the source (as on the coarse grid, at the same scale in the photo).
+            using var smoothLab = new Mat();
+            Cv2.GaussianBlur(srcLab, smoothLab, new Size(0, 0), Math.Max(0.5, side / (double)_options.BaseResolution));
+            var bgrDelta = LabChangeToBgr(smoothLab, delta, weight);
+            Cv2.Min(weight, 1.0, weight);
+            return new FineLayer(rect, bgrDelta, weight);
+        }
+        catch
+        {
+            weight.Dispose();
+            throw;
+        }
     }
 
     private void AddJob(List<RegionJob> jobs, MakeupRegion region, float strength, double feather, float anchor,
         float amountL, float amountAb, float spatialMix, bool affine, int side, int q)
     {
         if (!(strength > 0)) return;
-        // Sigmas in coarse-grid pixels.
+        // Sigmas in grid pixels.
         double featherSigma = Math.Max(0.5, feather * side / q);
         // The base blur must reach at least as far as the feather, so every feathered pixel has a base value.
         double baseSigma = Math.Max(Math.Max(0.5, _options.BaseSigma * side / q), featherSigma);
         jobs.Add(new RegionJob(region, Math.Min(strength, 1f), featherSigma, baseSigma, anchor, amountL, amountAb, spatialMix, affine));
     }
 
+    /// <summary>
+    /// A region's transfer settings. The makeup regions feather outward (full strength on the whole region, fading
+    /// over the pixels around it); the skin (foundation, <see cref="Affine"/>) feathers across its edge and gives way
+    /// to the makeup regions where their feathers reach it.
+    /// </summary>
     private sealed record RegionJob(
         MakeupRegion Region, float Strength, double FeatherSigma, double BaseSigma, float Anchor,
         float AmountL, float AmountAb, float SpatialMix, bool Affine);
 
     /// <summary>
-    /// One region on the coarse grid: base layers of both faces, per-channel matching of the source base to the
-    /// (skin-anchored) reference base, and the feathered, strength-scaled change added to <paramref name="delta"/>.
-    /// Returns the grid rectangle it changed, or null when the reference shows too little of the region.
-    /// Covers are the region masks area-downsampled: the share of each coarse pixel inside the region.
+    /// One region on a grid: base layers of both faces, per-channel matching of the source base to the
+    /// (skin-anchored) reference base, and the feathered, strength-scaled change added to <paramref name="delta"/>
+    /// (the feather weights to <paramref name="featherSum"/>). Returns the grid rectangle it changed, or null when
+    /// the reference shows too little of the region. Covers are the region masks area-downsampled: the share of each
+    /// grid pixel inside the region.
     /// </summary>
     private Rect? TransferRegion(RegionJob job, Mat srcLab, Mat srcCover, Mat refLab, Mat refCover, Vec3f skinShift,
         Mat delta, Mat featherSum)
@@ -190,7 +362,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         double refCount = Cv2.Sum(refCover).Val0;
         if (srcCount < 1 || refCount < Math.Max(4, _options.MinReferenceCoverage * srcCount)) return null;
 
-        int margin = (int)Math.Ceiling(3 * job.BaseSigma) + 1;
+        int margin = (int)Math.Ceiling(Reach * job.BaseSigma) + 1;
         var rect = CoverRect(srcCover, margin);
         var refRect = CoverRect(refCover, margin);
         // The spatial (eye) transfer reads the reference base at the source's pixels, so its rect covers both.
@@ -209,29 +381,63 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // would; both faces' statistics then come from the same kind of values. It saves the largest blur of the engine.
         if (!job.Affine) CoarseGrid.NormalizedBlur(refLabR, refCoverR, job.BaseSigma, refBase, refSupport);
 
-        float chromaAnchor = job.Anchor * _options.AnchorChromaShare;
-        var shift = new Vec3f(job.Anchor * skinShift.Item0, chromaAnchor * skinShift.Item1, chromaAnchor * skinShift.Item2);
         var srcHist = NewLabHistograms();
         var refHist = NewLabHistograms();
         Accumulate(job.Affine ? srcLabR : srcBase, srcCoverR, srcHist);
         Accumulate(job.Affine ? refLabR : refBase, refCoverR, refHist);
+        float chromaAnchor = job.Anchor * _options.AnchorChromaShare;
+        var shift = new Vec3f(job.Anchor * skinShift.Item0, chromaAnchor * skinShift.Item1, chromaAnchor * skinShift.Item2);
+        if (job.Anchor > 0) shift = LimitAnchor(shift, srcHist, refHist, _options.AnchorLimit);
         var maps = new ChannelMap[3];
         for (int c = 0; c < 3; c++)
         {
             maps[c] = job.Affine
                 ? RobustAffineMap(srcHist[c], refHist[c], shift[c])
-                : HistogramMatcher.Build(srcHist[c], refHist[c], shift[c]);
+                : HistogramMatcher.LimitSlope(HistogramMatcher.Build(srcHist[c], refHist[c], shift[c]), _options.MaxMatchSlope);
         }
 
-        // Feather: a Gaussian of the region's cover, 1/2 on its edge and fading over ~2 sigma either side.
         using var feather = new Mat();
         Cv2.GaussianBlur(srcCoverR, feather, new Size(0, 0), job.FeatherSigma);
+        if (!job.Affine)
+        {
+            // Makeup: feathered outward, min(1, 2·G * cover): 1 on the whole region (the blur is 1/2 on its edge), fading
+            // to 0 over ~3 sigma outside. A blur alone would leave a thin region (lips) well under full strength.
+            Cv2.Multiply(feather, 2.0, feather);
+            Cv2.Min(feather, 1.0, feather);
+        }
 
         using var deltaR = delta[rect];
         using var featherSumR = featherSum[rect];
         var offset = new Point(rect.X - refRect.X, rect.Y - refRect.Y);
         AccumulateDelta(job, srcBase, srcSupport, refBase, refSupport, offset, maps, shift, feather, deltaR, featherSumR);
         return rect;
+    }
+
+    /// <summary>
+    /// The skin anchor's shift, shortened so that it moves the reference region's mean colour by at most
+    /// <paramref name="limit"/> times the region's own colour difference (source mean to reference mean), both in
+    /// CIEDE2000. The anchor adapts the makeup to the source's complexion; where the two skins differ much more than
+    /// the two regions do (a light eye shadow, a lipstick close to the source's own lips), the full shift would
+    /// outweigh the makeup and move the region away from the reference's colour, even past the source's, instead of
+    /// toward it. CIEDE2000 rather than CIELAB distance: the shift is mostly lightness and the makeup mostly chroma,
+    /// which CIELAB distance weighs alike and the eye does not.
+    /// </summary>
+    private static Vec3f LimitAnchor(Vec3f shift, ChannelHistogram[] source, ChannelHistogram[] reference, double limit)
+    {
+        var s = new Vec3d(source[0].Mean(), source[1].Mean(), source[2].Mean());
+        var r = new Vec3d(reference[0].Mean(), reference[1].Mean(), reference[2].Mean());
+        double allowed = limit * Ciede2000.Delta(s, r);
+        double Moved(double k) => Ciede2000.Delta(r, new Vec3d(r.Item0 + k * shift.Item0, r.Item1 + k * shift.Item1, r.Item2 + k * shift.Item2));
+        if (Moved(1) <= allowed) return shift;
+        // The distance grows monotonically with k along the shift: bisect for the longest shift allowed.
+        double lo = 0, hi = 1;
+        for (int i = 0; i < 20; i++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (Moved(mid) <= allowed) lo = mid; else hi = mid;
+        }
+        float f = (float)lo;
+        return new Vec3f(f * shift.Item0, f * shift.Item1, f * shift.Item2);
     }
 
     /// <summary>
@@ -252,6 +458,8 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         Point refOffset, ChannelMap[] maps, Vec3f shift, Mat feather, Mat delta, Mat featherSum)
     {
         float kL = job.Strength * job.AmountL, kAb = job.Strength * job.AmountAb, mix = job.SpatialMix;
+        // The foundation gives way to the makeup regions already accumulated (their feathers outside their regions).
+        bool yields = job.Affine;
         int rows = srcBase.Rows, cols = srcBase.Cols;
         for (int y = 0; y < rows; y++)
         {
@@ -265,6 +473,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             for (int x = 0; x < cols; x++)
             {
                 float w = f[x];
+                if (yields) w *= 1 - Math.Min(1f, fs[x]);
                 if (w < 1e-4f || s[x] < 1e-3f) continue;
                 int i = 3 * x;
                 float d0 = maps[0].Apply(b[i]) - b[i];

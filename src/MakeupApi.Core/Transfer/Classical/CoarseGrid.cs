@@ -91,6 +91,25 @@ internal static class CoarseGrid
         return new Rect(x0, y0, x1 - x0, y1 - y0);
     }
 
+    /// <summary>The crop pixels of the grid cells <paramref name="cells"/> (grid over <paramref name="work"/>, cell size <paramref name="q"/>), clipped to the image.</summary>
+    public static Rect FullRect(Rect work, Rect cells, int q, Size imageSize) =>
+        new Rect(work.X + cells.X * q, work.Y + cells.Y * q, cells.Width * q, cells.Height * q) & new Rect(0, 0, imageSize.Width, imageSize.Height);
+
+    /// <summary>
+    /// <paramref name="delta"/> (the grid cells <paramref name="cells"/>) bilinearly upsampled to crop pixels, over
+    /// <see cref="FullRect"/>. Exactly 0 wherever the cells around a pixel are.
+    /// </summary>
+    public static Mat Upsample(Mat delta, Rect work, Rect cells, int q, Size imageSize)
+    {
+        var full = new Rect(work.X + cells.X * q, work.Y + cells.Y * q, cells.Width * q, cells.Height * q);
+        var clipped = FullRect(work, cells, q, imageSize);
+        using var up = new Mat();
+        if (q == 1) delta.CopyTo(up);
+        else Cv2.Resize(delta, up, full.Size, 0, 0, InterpolationFlags.Linear);
+        using var part = up[new Rect(0, 0, clipped.Width, clipped.Height)];
+        return part.Clone();
+    }
+
     /// <summary>
     /// Writes <paramref name="source"/> + 255·Δ into <paramref name="target"/> over the crop pixels of the grid cells
     /// <paramref name="cells"/> (of the grid laid over <paramref name="work"/> with cell size <paramref name="q"/>),
@@ -99,13 +118,9 @@ internal static class CoarseGrid
     /// </summary>
     public static void AddUpsampled(Mat source, Mat target, Mat delta, Rect work, Rect cells, int q, Mat? protect)
     {
-        var full = new Rect(work.X + cells.X * q, work.Y + cells.Y * q, cells.Width * q, cells.Height * q);
-        var clipped = full & new Rect(0, 0, source.Width, source.Height);
+        var clipped = FullRect(work, cells, q, source.Size());
         if (clipped.Width <= 0 || clipped.Height <= 0) return;
-        using var up = new Mat();
-        if (q == 1) delta.CopyTo(up);
-        else Cv2.Resize(delta, up, full.Size, 0, 0, InterpolationFlags.Linear);
-        using var upPart = up[new Rect(0, 0, clipped.Width, clipped.Height)];
+        using var upPart = Upsample(delta, work, cells, q, source.Size());
         if (protect is not null)
         {
             using var protectPart = protect[clipped];

@@ -37,6 +37,15 @@ internal sealed class ChannelHistogram
         return Max;
     }
 
+    /// <summary>The mean of the samples (each at its bin's centre).</summary>
+    public double Mean()
+    {
+        if (Total <= 0) throw new InvalidOperationException("Empty histogram.");
+        double width = (Max - Min) / (double)Counts.Length, sum = 0;
+        for (int k = 0; k < Counts.Length; k++) sum += Counts[k] * (Min + (k + 0.5) * width);
+        return sum / Total;
+    }
+
     public void Add(float value, double weight = 1)
     {
         int bin = (int)((value - Min) * Scale);
@@ -130,6 +139,52 @@ internal static class HistogramMatcher
             hi[k] = (float)(Math.Max(left.At(pHi), right.Last) + shift);
         }
         return new ChannelMap(source, lo, hi);
+    }
+
+    /// <summary>
+    /// <paramref name="map"/> with its slope limited to <paramref name="maxSlope"/> and its jumps smoothed out, keeping
+    /// the mean of the mapped source values. Exact matching maps a gap between two modes of the reference (a lipstick
+    /// and its highlights, a lid colour and bare skin) onto a single source value: on a smooth base layer that draws
+    /// a hard edge through a gradient (a patch of the other mode), and any tail of the source is spread over the whole
+    /// tail of the reference. Limiting the slope bounds how much the map can stretch the source's contrast; the
+    /// values are taken per bin centre, limited outward from the source's median, then shifted together so that the
+    /// source's distribution still lands on the reference's mean.
+    /// </summary>
+    public static ChannelMap LimitSlope(ChannelMap map, double maxSlope)
+    {
+        if (!(maxSlope > 0)) throw new ArgumentOutOfRangeException(nameof(maxSlope));
+        var domain = map.Domain;
+        int nb = map.Lo.Length;
+        double step = maxSlope * (domain.Max - domain.Min) / nb;
+        var centre = new double[nb];
+        for (int k = 0; k < nb; k++) centre[k] = 0.5 * (map.Lo[k] + map.Hi[k]);
+
+        int median = 0;
+        double half = domain.Total / 2, cumulative = 0;
+        for (; median < nb - 1; median++)
+        {
+            cumulative += domain.Counts[median];
+            if (cumulative >= half) break;
+        }
+        var limited = new double[nb];
+        limited[median] = centre[median];
+        for (int k = median + 1; k < nb; k++) limited[k] = Math.Max(limited[k - 1], Math.Min(centre[k], limited[k - 1] + step));
+        for (int k = median - 1; k >= 0; k--) limited[k] = Math.Min(limited[k + 1], Math.Max(centre[k], limited[k + 1] - step));
+
+        double offset = 0;
+        if (domain.Total > 0)
+        {
+            for (int k = 0; k < nb; k++) offset += domain.Counts[k] * (centre[k] - limited[k]);
+            offset /= domain.Total;
+        }
+        var lo = new float[nb];
+        var hi = new float[nb];
+        for (int k = 0; k < nb; k++)
+        {
+            lo[k] = (float)(offset + (k > 0 ? 0.5 * (limited[k - 1] + limited[k]) : limited[k]));
+            hi[k] = (float)(offset + (k < nb - 1 ? 0.5 * (limited[k] + limited[k + 1]) : limited[k]));
+        }
+        return new ChannelMap(domain, lo, hi);
     }
 
     /// <summary>
