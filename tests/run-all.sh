@@ -44,8 +44,8 @@ py_failed=$(awk '/^FAILED \(/ { while (match($0, /(failures|errors)=[0-9]+/)) { 
 log="$work/dotnet.log"
 MAKEUPAPI_SMOKE_GENERATOR="$work/smoke-generator.onnx" \
   dotnet test MakeupApi.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
-# dotnet test prints one summary per test project: "Passed!  - Failed: 0, Passed: 57, Skipped: 0, Total: 57".
-sum_field() { awk -v f="$1" '/- Failed: +[0-9]+, Passed: +[0-9]+/ { if (match($0, f ": +[0-9]+")) { split(substr($0, RSTART, RLENGTH), a, /: +/); s+=a[2] } } END {print s+0}' "$log"; }
+# dotnet test ends each test project's run with a summary block: "Total tests: 253", "     Passed: 252", "    Failed: 0".
+sum_field() { awk -v f="$1" '$0 ~ "^ +" f ": +[0-9]+ *$" {s+=$2} END {print s+0}' "$log"; }
 dotnet_passed=$(sum_field Passed)
 dotnet_failed=$(sum_field Failed)
 
