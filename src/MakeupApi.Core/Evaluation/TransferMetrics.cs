@@ -116,11 +116,7 @@ public static class TransferMetrics
     {
         using var diff = new Mat();
         Cv2.Absdiff(a, b, diff);
-        using var gray = new Mat();
-        Cv2.CvtColor(diff, gray, ColorConversionCodes.BGR2GRAY);
-        using var any = new Mat();
-        Cv2.Threshold(gray, any, 0, 255, ThresholdTypes.Binary);
-        // a channel that changed by 1 can vanish in the grey mix: test each channel's max instead
+        // Per channel, not through a grey mix, in which a change of 1 in one channel can round away.
         using var channelMax = new Mat();
         var channels = diff.Split();
         try
