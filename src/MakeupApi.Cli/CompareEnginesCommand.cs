@@ -22,6 +22,8 @@ namespace MakeupApi.Cli;
 ///   --sheet FILE       contact sheet PNG: source | reference | one column per engine (default: none)
 ///   --sheet-rows N     rows on the sheet (default 6)
 ///   --color-return S   colour-return strength (default: PipelineOptions' default)
+///   --engines LIST     comma-separated engine names to run (default: every available engine)
+///   --csv FILE         one row per pair and engine with every measure, for finding the pairs that miss a target
 /// Per region (lips, eye shadow, skin): CIEDE2000 between the output's and the reference's mean colours, the share of
 /// the way moved, and the Bhattacharyya distance of their a*b* histograms; SSIM of the luminance detail layer against
 /// the source (structure kept); landmark drift / eye-corner distance (identity kept); pixels changed outside the
@@ -47,6 +49,12 @@ internal static class CompareEnginesCommand
         if (generator is not null) engines.Add(generator);
         else Console.WriteLine($"(no generator model at {generatorPath}: classical engine only)");
 
+        if (cl.Get("engines") is { } only)
+        {
+            var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            engines.RemoveAll(e => !names.Contains(e.Name, StringComparer.OrdinalIgnoreCase));
+            if (engines.Count == 0) { Console.Error.WriteLine($"compare-engines: none of '{only}' is available"); return 2; }
+        }
         var pipeline = MakeupPipeline.Create(analyzer, engines, options);
         var notFound = new List<string>();
         var bare = PairEvaluation.Prepare(pipeline, analyzer, ImagesIn(sources), notFound);
@@ -61,12 +69,14 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
                 Parallel.ForEach(pairs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
                     p => results.Add(PairEvaluation.Measure(pipeline, analyzer, engine, p.s, p.r, RegionStrengths.All)));
-                var r = results.ToList();
+                var r = results.OrderBy(m => m.Source, StringComparer.Ordinal).ThenBy(m => m.Reference, StringComparer.Ordinal).ToList();
+                foreach (var m in r) csv.AppendLine(CsvRow(engine.Name, m));
                 table.AppendLine(string.Join(" | ", [
                     "| " + engine.Name, r.Count.ToString(CultureInfo.InvariantCulture),
                     F(Median(r, m => m.Lips?.After)), P(Median(r, m => m.Lips?.Fraction)), F(Median(r, m => m.LipsHistogram), "F3"),
@@ -80,6 +90,7 @@ internal static class CompareEnginesCommand
             table.AppendLine("Medians over the pairs; dE = CIEDE2000 of mean colours; moved = 1 - dE(out, ref) / dE(source, ref); hist = Bhattacharyya distance of a*b* histograms (0 = same); detail SSIM against the source; drift = mean landmark displacement / outer-eye distance.");
             Console.WriteLine(table);
             if (cl.Get("table") is { } tablePath) File.WriteAllText(tablePath, table.ToString());
+            if (cl.Get("csv") is { } csvPath) File.WriteAllText(csvPath, csv.ToString());
             if (cl.Get("sheet") is { } sheetPath) WriteSheet(sheetPath, pipeline, analyzer, engines, pairs, cl.Get("sheet-rows", 6));
         }
         finally
@@ -119,6 +130,15 @@ internal static class CompareEnginesCommand
         using var small = image.Resize(new Size((int)(image.Width * scale), (int)(image.Height * scale)), 0, 0, InterpolationFlags.Area);
         using var roi = new Mat(sheet, new Rect(column * cell + (cell - small.Width) / 2, row * cell + (cell - small.Height) / 2, small.Width, small.Height));
         small.CopyTo(roi);
+    }
+
+    private static string CsvRow(string engine, PairMeasurement m)
+    {
+        static string N(double? v) => v?.ToString("G6", CultureInfo.InvariantCulture) ?? "";
+        return string.Join(',', engine, m.Source, m.Reference,
+            N(m.Lips?.Before), N(m.Lips?.After), N(m.Lips?.Fraction), N(m.Eyes?.Before), N(m.Eyes?.After), N(m.Eyes?.Fraction),
+            N(m.Skin?.Before), N(m.Skin?.After), N(m.Skin?.Fraction), N(m.LipsHistogram), N(m.EyesHistogram), N(m.SkinHistogram),
+            N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

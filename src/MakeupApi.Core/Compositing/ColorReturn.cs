@@ -21,10 +21,10 @@ public sealed record ColorReturnOptions
     /// chroma. Lightness there is partly the photo's lighting (which should follow the skin) and partly the product
     /// (a dark lipstick, a smoky lid), so it moves half as much; chroma there is the makeup itself, so it barely moves.
     /// </summary>
-    public float MakeupLightness { get; init; } = 0.5f;
+    public float MakeupLightness { get; init; } = 0.25f;
 
     /// <inheritdoc cref="MakeupLightness"/>
-    public float MakeupChroma { get; init; } = 0.1f;
+    public float MakeupChroma { get; init; } = 0.05f;
 
     /// <summary>
     /// The drift is measured on skin at least this far (a fraction of the crop side, 8 px at 512) from the makeup

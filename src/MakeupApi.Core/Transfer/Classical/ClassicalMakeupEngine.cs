@@ -83,15 +83,17 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // coarser they are a few cells tall, most of them cut by the edge, and neither their colour nor their edge
         // can be rendered there. They are small, so this costs little. The broad regions use the coarse grid.
         var fine = new List<RegionJob>(2);
-        AddJob(fine, MakeupRegion.Lips, strengths.Lips, _options.LipFeather, _options.LipSkinAnchor, 1f, 1f, 0f, false, side, 1);
-        AddJob(fine, MakeupRegion.Brows, strengths.Brows, _options.BrowFeather, _options.BrowSkinAnchor, 1f, 1f, 0f, false, side, 1);
+        AddJob(fine, MakeupRegion.Lips, strengths.Lips, _options.LipFeather, _options.LipSkinAnchor, 1f, 1f, 0f, false, true, side, 1);
+        // Brows feather across their edge: a parsed brow takes in some of the skin around the hairs, and a brow colour
+        // (dark to light brown, say) carried past the edge would draw a bright or dark outline round it.
+        AddJob(fine, MakeupRegion.Brows, strengths.Brows, _options.BrowFeather, _options.BrowSkinAnchor, 1f, 1f, 0f, false, false, side, 1);
         var coarse = new List<RegionJob>(2);
-        AddJob(coarse, MakeupRegion.Eyes, strengths.Eyes, _options.EyeFeather, _options.EyeSkinAnchor, 1f, 1f, _options.EyeSpatialMix, false, side, q);
+        AddJob(coarse, MakeupRegion.Eyes, strengths.Eyes, _options.EyeFeather, _options.EyeSkinAnchor, 1f, 1f, _options.EyeSpatialMix, false, true, side, q);
         // Foundation: the skin moves part of the way toward the reference skin, by a robust affine map (median and
         // spread) rather than full histogram matching: a reference's blush, contour or shadow left in its "skin"
         // would otherwise be scattered over the source's cheeks by brightness rank.
         AddJob(coarse, MakeupRegion.Skin, strengths.Skin, _options.SkinFeather, 0f,
-            _options.FoundationAmount * _options.FoundationLightness, _options.FoundationAmount, 0f, true, side, q);
+            _options.FoundationAmount * _options.FoundationLightness, _options.FoundationAmount, 0f, true, false, side, q);
         if (fine.Count == 0 && coarse.Count == 0) return;
 
         using var srcRegions = FaceRegions.Build(sourceLabels, ibug68);
@@ -329,24 +331,24 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     }
 
     private void AddJob(List<RegionJob> jobs, MakeupRegion region, float strength, double feather, float anchor,
-        float amountL, float amountAb, float spatialMix, bool affine, int side, int q)
+        float amountL, float amountAb, float spatialMix, bool affine, bool outward, int side, int q)
     {
         if (!(strength > 0)) return;
         // Sigmas in grid pixels.
         double featherSigma = Math.Max(0.5, feather * side / q);
         // The base blur must reach at least as far as the feather, so every feathered pixel has a base value.
         double baseSigma = Math.Max(Math.Max(0.5, _options.BaseSigma * side / q), featherSigma);
-        jobs.Add(new RegionJob(region, Math.Min(strength, 1f), featherSigma, baseSigma, anchor, amountL, amountAb, spatialMix, affine));
+        jobs.Add(new RegionJob(region, Math.Min(strength, 1f), featherSigma, baseSigma, anchor, amountL, amountAb, spatialMix, affine, outward));
     }
 
     /// <summary>
-    /// A region's transfer settings. The makeup regions feather outward (full strength on the whole region, fading
-    /// over the pixels around it); the skin (foundation, <see cref="Affine"/>) feathers across its edge and gives way
-    /// to the makeup regions where their feathers reach it.
+    /// A region's transfer settings. Lips and eye shadow feather outward (<see cref="Outward"/>: full strength on the
+    /// whole region, fading over the pixels around it); brows and skin feather across their edge (1/2 on it), and the
+    /// skin (foundation, <see cref="Affine"/>) gives way to the eye shadow where its feather reaches it.
     /// </summary>
     private sealed record RegionJob(
         MakeupRegion Region, float Strength, double FeatherSigma, double BaseSigma, float Anchor,
-        float AmountL, float AmountAb, float SpatialMix, bool Affine);
+        float AmountL, float AmountAb, float SpatialMix, bool Affine, bool Outward);
 
     /// <summary>
     /// One region on a grid: base layers of both faces, per-channel matching of the source base to the
@@ -398,9 +400,9 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
 
         using var feather = new Mat();
         Cv2.GaussianBlur(srcCoverR, feather, new Size(0, 0), job.FeatherSigma);
-        if (!job.Affine)
+        if (job.Outward)
         {
-            // Makeup: feathered outward, min(1, 2·G * cover): 1 on the whole region (the blur is 1/2 on its edge), fading
+            // Lipstick, eye shadow: feathered outward, min(1, 2·G * cover): 1 on the whole region (the blur is 1/2 on its edge), fading
             // to 0 over ~3 sigma outside. A blur alone would leave a thin region (lips) well under full strength.
             Cv2.Multiply(feather, 2.0, feather);
             Cv2.Min(feather, 1.0, feather);
