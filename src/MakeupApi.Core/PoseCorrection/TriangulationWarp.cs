@@ -79,7 +79,7 @@ public sealed class TriangulationWarp
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(reference);
         return Warp(source.Mesh, source.MeshDepth, new Size(source.Size, source.Size),
-            reference.Image, reference.Labels, reference.Mesh, reference.MeshDepth);
+            reference.Image, reference.Labels, reference.Mesh, reference.MeshDepth, reference);
     }
 
     /// <summary>
@@ -90,7 +90,13 @@ public sealed class TriangulationWarp
     public WarpedReference Warp(
         IReadOnlyList<Point2f> sourcePoints, IReadOnlyList<float>? sourceDepth, Size outputSize,
         Mat referenceImage, Mat referenceLabels,
-        IReadOnlyList<Point2f> referencePoints, IReadOnlyList<float>? referenceDepth)
+        IReadOnlyList<Point2f> referencePoints, IReadOnlyList<float>? referenceDepth) =>
+        Warp(sourcePoints, sourceDepth, outputSize, referenceImage, referenceLabels, referencePoints, referenceDepth, null);
+
+    private WarpedReference Warp(
+        IReadOnlyList<Point2f> sourcePoints, IReadOnlyList<float>? sourceDepth, Size outputSize,
+        Mat referenceImage, Mat referenceLabels,
+        IReadOnlyList<Point2f> referencePoints, IReadOnlyList<float>? referenceDepth, AlignedFace? unwarped)
     {
         ArgumentNullException.ThrowIfNull(referenceImage);
         ArgumentNullException.ThrowIfNull(referenceLabels);
@@ -108,7 +114,7 @@ public sealed class TriangulationWarp
             Cv2.Remap(referenceImage, image, map.MapX, map.MapY, InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
             Cv2.Remap(referenceLabels, labels, map.MapX, map.MapY, InterpolationFlags.Nearest, BorderTypes.Constant, Scalar.All(0));
             FinishLabelsAndValid(map, labels, valid);
-            return new WarpedReference { Image = image, Labels = labels, Valid = valid };
+            return new WarpedReference { Image = image, Labels = labels, Valid = valid, Unwarped = unwarped };
         }
         catch
         {

@@ -18,6 +18,13 @@ public sealed class WarpedReference : IDisposable
     public required Mat Labels { get; init; }  // CV_8UC1 reference labels warped the same way
     public required Mat Valid { get; init; }   // CV_8UC1 255 where the warp had reference pixels to take
 
+    /// <summary>
+    /// The reference's own aligned crop before the warp, when the caller has it: its regions are whole and
+    /// undistorted, so their colours describe the makeup better than the warped pixels do where pose correction
+    /// stretched them (an open mouth, a turned head). Borrowed: the caller owns it, <see cref="Dispose"/> leaves it.
+    /// </summary>
+    public Alignment.AlignedFace? Unwarped { get; init; }
+
     public void Dispose()
     {
         Image.Dispose();

@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
 using MakeupApi.Evaluation;
-using MakeupApi.Transfer;
 using Xunit.Abstractions;
 
 namespace MakeupApi.Tests.Pipeline;
 
 /// <summary>
 /// The behaviour the service promises, checked on every bare x makeup pair of the shared makeup set (43 x 55 photos)
-/// with the classical engine at intensity 1 and default options.
+/// with the classical engine at intensity 1 and default options. The pairs are transferred and measured once
+/// (<see cref="PipelineFixture.ClassicalPairs"/>); each promise is its own test.
 /// </summary>
 [Collection(PipelineCollection.Name)]
 public sealed class TransferBehaviourTests(PipelineFixture fixture, ITestOutputHelper output)
@@ -24,51 +23,66 @@ public sealed class TransferBehaviourTests(PipelineFixture fixture, ITestOutputH
     /// </summary>
     private const double MinMeaningfulDifference = 3.0;
 
-    // Skipped, not loosened: on the last full run 54 of 2348 pairs moved the lips less than 60%, a few eye-shadow bands
-    // less than 40%, and the worst landmark drift was 3.1% (median 0.6%). Remove the Skip once the engine meets every pair.
-    [Fact(Skip = "Not met yet on every pair: 54/2348 lip pairs < 60%, some eye bands < 40%, max drift 3.1% (issue 3 stays open)")]
-    public void Every_pair_moves_lips_60pct_and_eye_shadow_40pct_keeps_landmarks_and_background()
+    [Fact]
+    public void Every_photo_of_the_set_has_its_face_found_and_every_pair_is_measured()
     {
-        Assert.Empty(fixture.NotFound); // every photo of the set has its face found
-        var results = new ConcurrentBag<PairMeasurement>();
-        var pairs = fixture.Bare.SelectMany(s => fixture.Makeup.Select(r => (s, r))).ToList();
-        Parallel.ForEach(pairs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            pair => results.Add(PairEvaluation.Measure(fixture.Pipeline, fixture.Models.Analyzer, fixture.Classical, pair.s, pair.r, RegionStrengths.All)));
+        Assert.Empty(fixture.NotFound);
+        Assert.Equal(fixture.Bare.Count * fixture.Makeup.Count, fixture.ClassicalPairs.Count);
+        Assert.All(fixture.ClassicalPairs, p => Assert.NotNull(p.Lips));
+    }
 
-        var all = results.OrderBy(r => r.Source, StringComparer.Ordinal).ThenBy(r => r.Reference, StringComparer.Ordinal).ToList();
-        Report("lips", all.Select(r => r.Lips));
-        Report("eye shadow", all.Select(r => r.Eyes));
+    [Fact]
+    public void Lips_mean_colour_moves_at_least_60pct_toward_the_reference_on_every_pair()
+    {
+        var failures = MovementFailures("lips", p => p.Lips, MinLipMovement);
+        Assert.True(failures == 0, $"{failures} pairs moved the lips less than {MinLipMovement:P0}");
+    }
+
+    [Fact]
+    public void Eye_shadow_band_moves_at_least_40pct_toward_the_reference_on_every_pair()
+    {
+        var failures = MovementFailures("eye shadow", p => p.Eyes, MinEyeShadowMovement);
+        Assert.True(failures == 0, $"{failures} pairs moved the eye shadow less than {MinEyeShadowMovement:P0}");
+    }
+
+    [Fact]
+    public void No_pixel_outside_the_grown_face_mask_changes_on_any_pair()
+    {
+        var failures = fixture.ClassicalPairs.Where(r => r.ChangedOutsideFace > 0).ToList();
+        foreach (var f in failures.Take(10)) output.WriteLine($"changed outside the face: {f.Source} x {f.Reference}: {f.ChangedOutsideFace} px");
+        Assert.True(failures.Count == 0, $"{failures.Count} outputs changed pixels outside the dilated face mask");
+    }
+
+    // Skipped, not loosened. Last full run (classical engine with mean correction): median drift 0.62%, 34 of 2365
+    // pairs over 2% (max 3.5%), every one of them with one of the four painted references (10005, 10035, 10038, 10050:
+    // black, blue or white-painted lips). The drift there is in the mouth points (5-7% of the eye distance) while the
+    // painted lips keep the source's outline; the face mesh places a pale lip's contour differently from a dark one's.
+    [Fact(Skip = "Not met on every pair: 34/2365 pairs drift over 2% (max 3.5%), all with painted-lip references; see the comment")]
+    public void Landmarks_found_again_on_the_output_stay_within_2pct_of_the_eye_distance_on_every_pair()
+    {
+        var all = fixture.ClassicalPairs;
         var drifts = all.Where(r => r.LandmarkDrift is not null).Select(r => r.LandmarkDrift!.Value).Order().ToList();
-        output.WriteLine($"landmark drift / outer-eye distance: median {Median(drifts):P2}, max {drifts.Max():P2}; " +
+        output.WriteLine($"landmark drift / outer-eye distance: median {Percentile(drifts, 0.5):P2}, max {drifts.DefaultIfEmpty().Max():P2}; " +
                          $"re-detection failed on {all.Count(r => r.LandmarkDrift is null)} outputs");
+        var failures = all.Where(r => r.LandmarkDrift is null or > MaxLandmarkDrift).ToList();
+        foreach (var f in failures.Take(20)) output.WriteLine($"landmarks moved: {f.Source} x {f.Reference} {f.LandmarkDrift:P2}");
+        Assert.True(failures.Count == 0, $"{failures.Count} outputs moved landmarks more than {MaxLandmarkDrift:P0} (or lost the face)");
+    }
 
-        var lipFailures = all.Where(r => Meaningful(r.Lips) && r.Lips!.Value.Fraction < MinLipMovement).ToList();
-        var eyeFailures = all.Where(r => Meaningful(r.Eyes) && r.Eyes!.Value.Fraction < MinEyeShadowMovement).ToList();
-        var driftFailures = all.Where(r => r.LandmarkDrift is null or > MaxLandmarkDrift).ToList();
-        var outsideFailures = all.Where(r => r.ChangedOutsideFace > 0).ToList();
-        foreach (var f in lipFailures.Take(10)) output.WriteLine($"lips below target: {f.Source} x {f.Reference} {f.Lips}");
-        foreach (var f in eyeFailures.Take(10)) output.WriteLine($"eye shadow below target: {f.Source} x {f.Reference} {f.Eyes}");
-        foreach (var f in driftFailures.Take(10)) output.WriteLine($"landmarks moved: {f.Source} x {f.Reference} {f.LandmarkDrift:P2}");
-
-        Assert.Equal(fixture.Bare.Count * fixture.Makeup.Count, all.Count);
-        Assert.True(lipFailures.Count == 0, $"{lipFailures.Count} pairs moved the lips less than {MinLipMovement:P0}");
-        Assert.True(eyeFailures.Count == 0, $"{eyeFailures.Count} pairs moved the eye shadow less than {MinEyeShadowMovement:P0}");
-        Assert.True(driftFailures.Count == 0, $"{driftFailures.Count} outputs moved landmarks more than {MaxLandmarkDrift:P0} (or lost the face)");
-        Assert.True(outsideFailures.Count == 0, $"{outsideFailures.Count} outputs changed pixels outside the dilated face mask");
+    private int MovementFailures(string region, Func<PairMeasurement, ColourShift?> shift, double minimum)
+    {
+        var all = fixture.ClassicalPairs;
+        var meaningful = all.Where(p => Meaningful(shift(p))).ToList();
+        var fractions = meaningful.Select(p => shift(p)!.Value.Fraction).Order().ToList();
+        output.WriteLine($"{region}: {meaningful.Count} pairs measured (dE >= {MinMeaningfulDifference}), " +
+                         $"{all.Count(p => shift(p) is { } v && v.Before < MinMeaningfulDifference)} already alike, {all.Count(p => shift(p) is null)} without the region; " +
+                         $"movement median {Percentile(fractions, 0.5):P1}, 5th percentile {Percentile(fractions, 0.05):P1}, min {fractions.DefaultIfEmpty().Min():P1}");
+        var failures = meaningful.Where(p => shift(p)!.Value.Fraction < minimum).ToList();
+        foreach (var f in failures.Take(10)) output.WriteLine($"{region} below target: {f.Source} x {f.Reference} {shift(f)}");
+        return failures.Count;
     }
 
     private static bool Meaningful(ColourShift? shift) => shift is { } s && s.Before >= MinMeaningfulDifference;
-
-    private void Report(string region, IEnumerable<ColourShift?> shifts)
-    {
-        var list = shifts.ToList();
-        var meaningful = list.Where(Meaningful).Select(s => s!.Value.Fraction).Order().ToList();
-        output.WriteLine($"{region}: {meaningful.Count} pairs measured (dE >= {MinMeaningfulDifference}), " +
-                         $"{list.Count(s => s is { } v && v.Before < MinMeaningfulDifference)} already alike, {list.Count(s => s is null)} without the region; " +
-                         $"movement median {Median(meaningful):P1}, 5th percentile {Percentile(meaningful, 0.05):P1}, min {meaningful.DefaultIfEmpty().Min():P1}");
-    }
-
-    private static double Median(IReadOnlyList<double> sorted) => Percentile(sorted, 0.5);
 
     private static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[(int)Math.Clamp(Math.Round(p * (sorted.Count - 1)), 0, sorted.Count - 1)];

@@ -80,12 +80,16 @@ public static class Ciede2000
     /// </summary>
     public static Vec3d? MeanLab(Mat bgr, Mat mask)
     {
-        if (Cv2.CountNonZero(mask) == 0) return null;
+        // Only the mask's bounding box is converted: regions cover a few percent of a face crop.
+        var box = Cv2.BoundingRect(mask);
+        if (box.Width == 0 || box.Height == 0) return null;
+        using var part = bgr[box];
+        using var partMask = mask[box];
         using var bgrF = new Mat();
-        bgr.ConvertTo(bgrF, MatType.CV_32FC3, 1.0 / 255);
+        part.ConvertTo(bgrF, MatType.CV_32FC3, 1.0 / 255);
         using var lab = new Mat();
         Cv2.CvtColor(bgrF, lab, ColorConversionCodes.BGR2Lab);
-        var mean = Cv2.Mean(lab, mask);
+        var mean = Cv2.Mean(lab, partMask);
         return new Vec3d(mean.Val0, mean.Val1, mean.Val2);
     }
 

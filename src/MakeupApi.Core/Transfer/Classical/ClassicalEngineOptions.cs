@@ -104,4 +104,12 @@ public sealed record ClassicalEngineOptions
     /// region pixels; a smaller sample (the region hidden or cut off in the reference) says too little about the makeup.
     /// </summary>
     public double MinReferenceCoverage { get; init; } = 0.1;
+
+    /// <summary>
+    /// Largest mean-colour correction of lips and eye shadow, in CIELAB units (see <see cref="RegionMeanCorrection"/>);
+    /// 0 turns it off. It only makes up what rendering lost (clipping, the curved Lab→sRGB map, the warp's uneven
+    /// stretch), which measured under 10 units on the shared makeup set; a larger cap would let it paint where the
+    /// transfer itself decided not to.
+    /// </summary>
+    public double MaxMeanCorrection { get; init; } = 12;
 }

@@ -168,13 +168,74 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             using var sum = new Mat();
             sourcePart.ConvertTo(sum, MatType.CV_32FC3);
             Cv2.ScaleAdd(change, 255, sum, sum);
-            using var targetPart = result[all];
-            sum.ConvertTo(targetPart, MatType.CV_8UC3);
+            using (var targetPart = result[all]) sum.ConvertTo(targetPart, MatType.CV_8UC3);
+            CorrectMeans(sourceImage, result, srcRegions, refRegions, reference, strengths, skinShift, side);
         }
         finally
         {
             foreach (var layer in layers) layer.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Lips and eye shadow end on the mean colour they were meant to get (<see cref="RegionMeanCorrection"/>): the
+    /// source region's mean moved by the region's strength toward the reference region's mean plus its skin anchor.
+    /// The reference's mean is taken in its own, unwarped crop when the pipeline supplies it: pose correction
+    /// stretches a region unevenly (the few rows between closed lips spread over an open mouth, a turned head's far
+    /// lid), so the warped pixels' mean can differ from the makeup's by as much as the source's colour does. A region
+    /// the pose-corrected reference shows too little of was not transferred and is left as it is.
+    /// </summary>
+    private void CorrectMeans(Mat sourceImage, Mat result, FaceRegions srcRegions, FaceRegions warpedRegions,
+        WarpedReference reference, RegionStrengths strengths, Vec3f skinShift, int side)
+    {
+        if (!(_options.MaxMeanCorrection > 0)) return;
+        var unwarped = reference.Unwarped;
+        using var ownRegions = unwarped is null ? null : FaceRegions.Build(unwarped.Labels, unwarped.Ibug68);
+        var refImage = unwarped?.Image ?? reference.Image;
+        foreach (var (region, strength, anchor, feather) in new[]
+                 {
+                     (MakeupRegion.Lips, strengths.Lips, _options.LipSkinAnchor, _options.LipFeather),
+                     (MakeupRegion.Eyes, strengths.Eyes, _options.EyeSkinAnchor, _options.EyeFeather),
+                 })
+        {
+            if (!(strength > 0)) continue;
+            var srcMask = srcRegions[region];
+            int srcCount = Cv2.CountNonZero(srcMask);
+            if (srcCount == 0 || Cv2.CountNonZero(warpedRegions[region]) < Math.Max(4, _options.MinReferenceCoverage * srcCount)) continue;
+            var refMask = ownRegions?[region] ?? warpedRegions[region];
+            if (Ciede2000.MeanLab(sourceImage, srcMask) is not { } s || Ciede2000.MeanLab(refImage, refMask) is not { } r) continue;
+
+            float chroma = anchor * _options.AnchorChromaShare;
+            var shift = new Vec3f(anchor * skinShift.Item0, chroma * skinShift.Item1, chroma * skinShift.Item2);
+            if (anchor > 0) shift = LimitAnchor(shift, s, r, _options.AnchorLimit);
+            float k = Math.Min(strength, 1f);
+            var target = new Vec3d(
+                s.Item0 + k * (r.Item0 + shift.Item0 - s.Item0),
+                s.Item1 + k * (r.Item1 + shift.Item1 - s.Item1),
+                s.Item2 + k * (r.Item2 + shift.Item2 - s.Item2));
+
+            using var weight = OutwardFeather(srcMask, srcRegions.Protect, Math.Max(0.5, feather * side));
+            RegionMeanCorrection.Apply(result, srcMask, weight, target, _options.MaxMeanCorrection);
+        }
+    }
+
+    /// <summary>min(1, 2·G_σ * mask) at full resolution (the engine's outward feather), 0 on protected pixels and where below 1e-3.</summary>
+    private static Mat OutwardFeather(Mat mask, Mat protect, double sigma)
+    {
+        var weight = new Mat(mask.Size(), MatType.CV_32FC1, Scalar.All(0));
+        int margin = (int)Math.Ceiling(Reach * sigma) + 2;
+        var rect = CoarseGrid.BoundingRect(margin, mask.Size(), mask);
+        if (rect.Width == 0 || rect.Height == 0) return weight;
+        using var part = mask[rect];
+        using var cover = new Mat();
+        part.ConvertTo(cover, MatType.CV_32FC1, 1 / 255.0);
+        using var w = weight[rect];
+        Cv2.GaussianBlur(cover, w, new Size(0, 0), sigma);
+        Cv2.Multiply(w, 2.0, w);
+        Cv2.Min(w, 1.0, w);
+        Cv2.Threshold(w, w, 1e-3, 0, ThresholdTypes.Tozero);
+        weight.SetTo(Scalar.All(0), protect);
+        return weight;
     }
 
     /// <summary>
@@ -389,7 +450,9 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         Accumulate(job.Affine ? refLabR : refBase, refCoverR, refHist);
         float chromaAnchor = job.Anchor * _options.AnchorChromaShare;
         var shift = new Vec3f(job.Anchor * skinShift.Item0, chromaAnchor * skinShift.Item1, chromaAnchor * skinShift.Item2);
-        if (job.Anchor > 0) shift = LimitAnchor(shift, srcHist, refHist, _options.AnchorLimit);
+        if (job.Anchor > 0)
+            shift = LimitAnchor(shift, new Vec3d(srcHist[0].Mean(), srcHist[1].Mean(), srcHist[2].Mean()),
+                new Vec3d(refHist[0].Mean(), refHist[1].Mean(), refHist[2].Mean()), _options.AnchorLimit);
         var maps = new ChannelMap[3];
         for (int c = 0; c < 3; c++)
         {
@@ -424,10 +487,8 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// toward it. CIEDE2000 rather than CIELAB distance: the shift is mostly lightness and the makeup mostly chroma,
     /// which CIELAB distance weighs alike and the eye does not.
     /// </summary>
-    private static Vec3f LimitAnchor(Vec3f shift, ChannelHistogram[] source, ChannelHistogram[] reference, double limit)
+    private static Vec3f LimitAnchor(Vec3f shift, Vec3d s, Vec3d r, double limit)
     {
-        var s = new Vec3d(source[0].Mean(), source[1].Mean(), source[2].Mean());
-        var r = new Vec3d(reference[0].Mean(), reference[1].Mean(), reference[2].Mean());
         double allowed = limit * Ciede2000.Delta(s, r);
         double Moved(double k) => Ciede2000.Delta(r, new Vec3d(r.Item0 + k * shift.Item0, r.Item1 + k * shift.Item1, r.Item2 + k * shift.Item2));
         if (Moved(1) <= allowed) return shift;
