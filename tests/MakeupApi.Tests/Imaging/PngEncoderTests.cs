@@ -22,8 +22,26 @@ public sealed class PngEncoderTests
         }
     }
 
+    [Fact]
+    public void Adler32_matches_its_definition_and_combines_consecutive_pieces()
+    {
+        // RFC 1950's example value: Adler-32 of "Wikipedia" is 0x11E60398.
+        Assert.Equal(0x11E60398u, Adler32.Update(1, Encoding.ASCII.GetBytes("Wikipedia")));
+        var data = new byte[20000];
+        new Random(3).NextBytes(data);
+        uint a = 1, b = 0; // the definition, one byte at a time
+        foreach (var x in data) { a = (a + x) % 65521; b = (b + a) % 65521; }
+        Assert.Equal((b << 16) | a, Adler32.Update(1, data));
+        foreach (int split in new[] { 0, 1, 5552, 12345, 20000 })
+        {
+            uint head = Adler32.Update(1, data.AsSpan(0, split)), tail = Adler32.Update(1, data.AsSpan(split));
+            Assert.Equal(Adler32.Update(1, data), Adler32.Combine(head, tail, data.Length - split));
+        }
+    }
+
     [Theory]
     [InlineData(1, 1)]
+    [InlineData(1024, 1024)]
     [InlineData(3, 7)]
     [InlineData(257, 129)]
     public void Random_pixels_of_any_size_decode_back_exactly(int width, int height)
