@@ -19,7 +19,8 @@ public sealed record ColorReturnOptions
     /// <summary>
     /// Share of the return applied on the makeup regions (lips, eye-shadow band, brows) for lightness and for
     /// chroma. Lightness there is partly the photo's lighting (which should follow the skin) and partly the product
-    /// (a dark lipstick, a smoky lid), so it moves half as much; chroma there is the makeup itself, so it barely moves.
+    /// (a dark lipstick, a smoky lid), so it moves a quarter as much; chroma there is the makeup itself, so it barely
+    /// moves.
     /// </summary>
     public float MakeupLightness { get; init; } = 0.25f;
 

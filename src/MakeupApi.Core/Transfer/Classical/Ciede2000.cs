@@ -85,12 +85,19 @@ public static class Ciede2000
         if (box.Width == 0 || box.Height == 0) return null;
         using var part = bgr[box];
         using var partMask = mask[box];
-        using var bgrF = new Mat();
-        part.ConvertTo(bgrF, MatType.CV_32FC3, 1.0 / 255);
-        using var lab = new Mat();
-        Cv2.CvtColor(bgrF, lab, ColorConversionCodes.BGR2Lab);
+        using var lab = ToLab(part);
         var mean = Cv2.Mean(lab, partMask);
         return new Vec3d(mean.Val0, mean.Val1, mean.Val2);
+    }
+
+    /// <summary>Per-pixel CIELAB (CV_32FC3, L in [0, 100]) of an 8-bit BGR image, by OpenCV's float conversion (sRGB, D65).</summary>
+    internal static Mat ToLab(Mat bgr8)
+    {
+        using var bgrF = new Mat();
+        bgr8.ConvertTo(bgrF, MatType.CV_32FC3, 1.0 / 255);
+        var lab = new Mat();
+        Cv2.CvtColor(bgrF, lab, ColorConversionCodes.BGR2Lab);
+        return lab;
     }
 
     private static double HueDegrees(double b, double ap)

@@ -108,8 +108,9 @@ public sealed record ClassicalEngineOptions
     /// <summary>
     /// Largest mean-colour correction of lips and eye shadow, in CIELAB units (see <see cref="RegionMeanCorrection"/>);
     /// 0 turns it off. It only makes up what rendering lost (clipping, the curved Lab→sRGB map, the warp's uneven
-    /// stretch), which measured under 10 units on the shared makeup set; a larger cap would let it paint where the
-    /// transfer itself decided not to.
+    /// stretch). Measured over the 2365 pairs of the shared makeup set, the gap it closes has a median of 1.5 units on
+    /// the lips and 1.3 on the eye band, a 95th percentile of 5.1 and 4.5, and exceeds the cap on 5 pairs (13.6 at
+    /// most); a larger cap would let it paint where the transfer itself decided not to.
     /// </summary>
     public double MaxMeanCorrection { get; init; } = 12;
 }

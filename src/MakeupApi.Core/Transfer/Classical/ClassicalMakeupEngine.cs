@@ -118,8 +118,10 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         var skinShift = SkinDifference(srcLab, srcSkin, refLab, refSkin);
 
         // The coarse regions' change, as a BGR difference on the grid (null when they changed nothing).
+        // The regions the passes changed: the mean correction follows the transfer, never paints a region it skipped.
+        var transferred = new HashSet<MakeupRegion>();
         Rect cells = default;
-        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, srcLab, srcSkin, refLab, refSkin, skinShift, out cells);
+        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
 
         // The thin regions' changes at full resolution, each already weighted by its feather.
         var layers = new List<FineLayer>(fine.Count);
@@ -131,7 +133,10 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
                     ? LipSample(refRegions.Lips, sourceLabels, side)
                     : refRegions[job.Region].Clone();
                 if (FinePass(job, sourceImage, srcRegions[job.Region], reference.Image, refSample, skinShift, side) is { } layer)
+                {
                     layers.Add(layer);
+                    transferred.Add(job.Region);
+                }
             }
 
             Rect? target = null;
@@ -169,7 +174,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             sourcePart.ConvertTo(sum, MatType.CV_32FC3);
             Cv2.ScaleAdd(change, 255, sum, sum);
             using (var targetPart = result[all]) sum.ConvertTo(targetPart, MatType.CV_8UC3);
-            CorrectMeans(sourceImage, result, srcRegions, refRegions, reference, strengths, skinShift, side);
+            CorrectMeans(sourceImage, result, srcRegions, refRegions, reference, strengths, transferred, skinShift, side);
         }
         finally
         {
@@ -182,28 +187,28 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// source region's mean moved by the region's strength toward the reference region's mean plus its skin anchor.
     /// The reference's mean is taken in its own, unwarped crop when the pipeline supplies it: pose correction
     /// stretches a region unevenly (the few rows between closed lips spread over an open mouth, a turned head's far
-    /// lid), so the warped pixels' mean can differ from the makeup's by as much as the source's colour does. A region
-    /// the pose-corrected reference shows too little of was not transferred and is left as it is.
+    /// lid), so the warped pixels' mean can differ from the makeup's by as much as the source's colour does. Only the
+    /// regions the transfer changed are corrected.
     /// </summary>
     private void CorrectMeans(Mat sourceImage, Mat result, FaceRegions srcRegions, FaceRegions warpedRegions,
-        WarpedReference reference, RegionStrengths strengths, Vec3f skinShift, int side)
+        WarpedReference reference, RegionStrengths strengths, IReadOnlySet<MakeupRegion> transferred, Vec3f skinShift, int side)
     {
         if (!(_options.MaxMeanCorrection > 0)) return;
         var unwarped = reference.Unwarped;
-        using var ownRegions = unwarped is null ? null : FaceRegions.Build(unwarped.Labels, unwarped.Ibug68);
-        var refImage = unwarped?.Image ?? reference.Image;
         foreach (var (region, strength, anchor, feather) in new[]
                  {
                      (MakeupRegion.Lips, strengths.Lips, _options.LipSkinAnchor, _options.LipFeather),
                      (MakeupRegion.Eyes, strengths.Eyes, _options.EyeSkinAnchor, _options.EyeFeather),
                  })
         {
-            if (!(strength > 0)) continue;
+            if (!transferred.Contains(region)) continue;
             var srcMask = srcRegions[region];
-            int srcCount = Cv2.CountNonZero(srcMask);
-            if (srcCount == 0 || Cv2.CountNonZero(warpedRegions[region]) < Math.Max(4, _options.MinReferenceCoverage * srcCount)) continue;
-            var refMask = ownRegions?[region] ?? warpedRegions[region];
-            if (Ciede2000.MeanLab(sourceImage, srcMask) is not { } s || Ciede2000.MeanLab(refImage, refMask) is not { } r) continue;
+            // The unwarped reference needs only this region's mask, not all of FaceRegions.
+            using var ownMask = unwarped is null ? null
+                : region == MakeupRegion.Lips ? FaceRegions.LipsMask(unwarped.Labels)
+                : FaceRegions.EyeShadowBand(unwarped.Labels, unwarped.Ibug68);
+            var refMean = Ciede2000.MeanLab(unwarped?.Image ?? reference.Image, ownMask ?? warpedRegions[region]);
+            if (Ciede2000.MeanLab(sourceImage, srcMask) is not { } s || refMean is not { } r) continue;
 
             float chroma = anchor * _options.AnchorChromaShare;
             var shift = new Vec3f(anchor * skinShift.Item0, chroma * skinShift.Item1, chroma * skinShift.Item2);
@@ -214,27 +219,28 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
                 s.Item1 + k * (r.Item1 + shift.Item1 - s.Item1),
                 s.Item2 + k * (r.Item2 + shift.Item2 - s.Item2));
 
-            using var weight = OutwardFeather(srcMask, srcRegions.Protect, Math.Max(0.5, feather * side));
-            RegionMeanCorrection.Apply(result, srcMask, weight, target, _options.MaxMeanCorrection);
+            // The correction works on the part of the crop the region's feather reaches.
+            double sigma = Math.Max(0.5, feather * side);
+            var rect = CoarseGrid.BoundingRect((int)Math.Ceiling(Reach * sigma) + 2, srcMask.Size(), srcMask);
+            if (rect.Width == 0 || rect.Height == 0) continue;
+            using var maskPart = srcMask[rect];
+            using var weight = OutwardFeather(maskPart, sigma);
+            using (var protect = srcRegions.Protect[rect]) weight.SetTo(Scalar.All(0), protect);
+            using var resultPart = result[rect];
+            RegionMeanCorrection.Apply(resultPart, maskPart, weight, target, _options.MaxMeanCorrection);
         }
     }
 
-    /// <summary>min(1, 2·G_σ * mask) at full resolution (the engine's outward feather), 0 on protected pixels and where below 1e-3.</summary>
-    private static Mat OutwardFeather(Mat mask, Mat protect, double sigma)
+    /// <summary>min(1, 2·G_σ * mask), the engine's outward feather at full resolution, set to 0 where below 1e-3.</summary>
+    private static Mat OutwardFeather(Mat mask, double sigma)
     {
-        var weight = new Mat(mask.Size(), MatType.CV_32FC1, Scalar.All(0));
-        int margin = (int)Math.Ceiling(Reach * sigma) + 2;
-        var rect = CoarseGrid.BoundingRect(margin, mask.Size(), mask);
-        if (rect.Width == 0 || rect.Height == 0) return weight;
-        using var part = mask[rect];
         using var cover = new Mat();
-        part.ConvertTo(cover, MatType.CV_32FC1, 1 / 255.0);
-        using var w = weight[rect];
-        Cv2.GaussianBlur(cover, w, new Size(0, 0), sigma);
-        Cv2.Multiply(w, 2.0, w);
-        Cv2.Min(w, 1.0, w);
-        Cv2.Threshold(w, w, 1e-3, 0, ThresholdTypes.Tozero);
-        weight.SetTo(Scalar.All(0), protect);
+        mask.ConvertTo(cover, MatType.CV_32FC1, 1 / 255.0);
+        var weight = new Mat();
+        Cv2.GaussianBlur(cover, weight, new Size(0, 0), sigma);
+        Cv2.Multiply(weight, 2.0, weight);
+        Cv2.Min(weight, 1.0, weight);
+        Cv2.Threshold(weight, weight, 1e-3, 0, ThresholdTypes.Tozero);
         return weight;
     }
 
@@ -280,7 +286,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// <paramref name="cells"/> (exactly 0 where nothing changed), or null when no region changed anything.
     /// </summary>
     private Mat? CoarsePass(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low,
-        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Vec3f skinShift, out Rect cells)
+        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Vec3f skinShift, ISet<MakeupRegion> transferred, out Rect cells)
     {
         cells = default;
         if (jobs.Count == 0) return null;
@@ -292,7 +298,10 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             using var srcCover = job.Region == MakeupRegion.Skin ? srcSkin.Clone() : CoarseGrid.Shrink(srcRegions[job.Region], work, low);
             using var refCover = job.Region == MakeupRegion.Skin ? refSkin.Clone() : CoarseGrid.Shrink(refRegions[job.Region], work, low);
             if (TransferRegion(job, srcLab, srcCover, refLab, refCover, skinShift, delta, featherSum) is { } rect)
+            {
                 touched = touched is null ? rect : touched.Value | rect;
+                transferred.Add(job.Region);
+            }
         }
         if (touched is null) return null;
 

@@ -42,7 +42,7 @@ internal sealed class FaceRegions : IDisposable
         var created = new List<Mat>(5);
         try
         {
-            var lips = Track(created, LabelMask(labels, FaceLabel.UpperLip, FaceLabel.LowerLip));
+            var lips = Track(created, LipsMask(labels));
             var brows = Track(created, LabelMask(labels, FaceLabel.LeftBrow, FaceLabel.RightBrow));
             var skin = Track(created, LabelMask(labels, FaceLabel.Skin, FaceLabel.Nose));
             var protect = Track(created, LabelMask(labels, FaceLabel.LeftEye, FaceLabel.RightEye, FaceLabel.Mouth, FaceLabel.Glasses));
@@ -125,6 +125,9 @@ internal sealed class FaceRegions : IDisposable
         Cv2.BitwiseAnd(band, skin, band);
         return band;
     }
+
+    /// <summary>Upper and lower lip (0/255).</summary>
+    public static Mat LipsMask(Mat labels) => LabelMask(labels, FaceLabel.UpperLip, FaceLabel.LowerLip);
 
     public static Mat LabelMask(Mat labels, params byte[] classes)
     {
