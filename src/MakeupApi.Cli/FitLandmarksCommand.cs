@@ -14,7 +14,7 @@ namespace MakeupApi.Cli;
 ///   --data DIR      shared data folder (default: ../shared/data beside the repository)
 ///   --pixel-origin N  subtracted from .pts coordinates (default 1: 300-W files are 1-based)
 ///   --no-iris         fit on the mesh's own eyelids (the service uses the iris model's by default)
-///   --passes N        mesh passes (default 2: detector crop, then mesh crop)
+///   --passes N        mesh passes (default: DetectorOptions.MeshPasses, the service's)
 ///   --out FILE      output (default: src/MakeupApi.Core/FaceAnalysis/Landmarks/landmark-mapping.json)
 /// Fits on the even-numbered HELEN photos, reports NME on the odd ones (held out), then refits on all of them.
 /// </summary>
@@ -31,7 +31,7 @@ internal static class FitLandmarksCommand
         // The mapping is fitted on the points the service produces: with the iris model's eyelids unless --no-iris.
         using var iris = cl.Has("no-iris") ? null : FaceAnalysisFactory.CreateIris(models);
 
-        var passes = cl.Get("passes", 2);
+        var passes = cl.Get("passes", new DetectorOptions().MeshPasses);
         var pixelOrigin = double.Parse(cl.Get("pixel-origin", "1"), System.Globalization.CultureInfo.InvariantCulture);
         var helen = HelenDataset.Load(Path.Combine(data, "landmarks", "helen-train"), pixelOrigin);
         var samples = new List<LandmarkMappingFitter.Sample>();
@@ -68,7 +68,7 @@ internal static class FitLandmarksCommand
             var a = detector.Detect(image);
             var b = detector.Detect(flipped);
             if (a.Count == 0 || b.Count == 0) continue;
-            mirrorPairs.Add((mesh.Run(image, a[0]).Points, mesh.Run(flipped, b[0]).Points, image.Width));
+            mirrorPairs.Add((mesh.Run(image, a[0], passes).Points, mesh.Run(flipped, b[0], passes).Points, image.Width));
         }
         var mirror = LandmarkMappingFitter.FitMirrorIndex(mirrorPairs);
         int selfSymmetric = mirror.Where((m, i) => m == i).Count();

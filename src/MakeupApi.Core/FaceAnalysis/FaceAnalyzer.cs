@@ -24,7 +24,7 @@ public sealed class FaceAnalyzer(BlazeFaceDetector detector, FaceMeshModel mesh,
         foreach (var detection in detections)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = mesh.Run(bgr, detection);
+            var result = mesh.Run(bgr, detection, options.MeshPasses);
             if (result.Presence < options.MinPresence) continue;
             if (faces.Any(f => SameFace(f.Mesh, result.Points))) continue;
             var points = iris is null ? result.Points : iris.Run(bgr, result.Points).RefineEyelids(result.Points);

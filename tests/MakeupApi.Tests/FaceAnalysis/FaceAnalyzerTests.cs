@@ -9,13 +9,13 @@ namespace MakeupApi.Tests.FaceAnalysis;
 public sealed class FaceAnalyzerTests(ModelFixture models)
 {
     [Fact]
-    public void Analyzer_gives_the_two_pass_mesh_with_iris_eyelids_mapped_to_68_points()
+    public void Analyzer_gives_the_configured_mesh_passes_with_iris_eyelids_mapped_to_68_points()
     {
         // The HELEN tests measure this chain stage by stage; here it is pinned to what FindFaces returns.
         using var photo = TestPhotos.Read(TestPhotos.Helen("100032540_1"));
         var face = Assert.Single(models.Analyzer.FindFaces(photo));
 
-        var mesh = models.Mesh.Run(photo, models.Detector.Detect(photo)[0]);
+        var mesh = models.Mesh.Run(photo, models.Detector.Detect(photo)[0], models.Options.MeshPasses);
         var refined = models.Iris.Run(photo, mesh.Points).RefineEyelids(mesh.Points);
         Assert.Equal(refined, face.Mesh);
         Assert.Equal(models.Mapping.ToIbug68(refined), face.Ibug68);
@@ -28,7 +28,7 @@ public sealed class FaceAnalyzerTests(ModelFixture models)
         // Each eye's 16 lid points from the iris model land within a few percent of the eye distance of the mesh's own:
         // a wrong crop, mirror or index table would put the left eye (the mirrored one) far off.
         using var photo = TestPhotos.Read(TestPhotos.MakeupSet("makeup")[0]);
-        var mesh = models.Mesh.Run(photo, models.Detector.Detect(photo)[0]).Points;
+        var mesh = models.Mesh.Run(photo, models.Detector.Detect(photo)[0], models.Options.MeshPasses).Points;
         var iris = models.Iris.Run(photo, mesh);
         double eyeDistance = Distance(mesh[33], mesh[263]);
         foreach (var (indices, contour) in new[] { (IrisModel.RightEyeMeshIndices, iris.RightEyeContour), (IrisModel.LeftEyeMeshIndices, iris.LeftEyeContour) })

@@ -101,7 +101,7 @@ internal sealed class HelenRun
             using var photo = TestPhotos.Read(a.ImagePath);
             // The same matching rule as fit-landmarks; a face the analyzer would drop (presence too low) counts as missed.
             var detection = DetectionMatching.ForAnnotation(models.Detector.Detect(photo), a.Points);
-            var mesh = detection is null ? null : models.Mesh.Run(photo, detection);
+            var mesh = detection is null ? null : models.Mesh.Run(photo, detection, models.Options.MeshPasses);
             if (mesh is null || mesh.Presence < models.Options.MinPresence) { missed.Add(a.Name); return; }
             faces[i] = new Face(a.Name, mesh.Points, models.Iris.Run(photo, mesh.Points).RefineEyelids(mesh.Points), a.Points);
         });

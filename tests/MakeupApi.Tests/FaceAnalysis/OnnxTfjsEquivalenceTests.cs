@@ -57,7 +57,7 @@ public sealed class OnnxTfjsEquivalenceTests(ModelFixture models, ITestOutputHel
         var inputs = Photos().Select<string, float[]>(path =>
         {
             using var photo = TestPhotos.Read(path);
-            var mesh = models.Mesh.Run(photo, models.Detector.Detect(photo)[0]).Points;
+            var mesh = models.Mesh.Run(photo, models.Detector.Detect(photo)[0], models.Options.MeshPasses).Points;
             var (right, left) = IrisModel.CropEyes(photo, mesh);
             using (right)
             using (left)

@@ -36,11 +36,11 @@ public sealed class FaceMeshModel : IDisposable
     public ModelInfo Info => _model.Info;
 
     /// <summary>
-    /// Runs the mesh on the crop the detector suggests, then once more on the crop the first mesh suggests (as MediaPipe
-    /// does between video frames): the second crop is centred and levelled on the face itself, which measurably lowers the
-    /// landmark error on HELEN (see README, "Face analysis").
+    /// Runs the mesh on the crop the detector suggests and, for each further pass, on the crop the previous mesh suggests
+    /// (as MediaPipe does between video frames): that crop is centred and levelled on the face itself, which lowers the
+    /// landmark error on HELEN a little (DetectorOptions.MeshPasses has the figures).
     /// </summary>
-    public MeshResult Run(Mat bgr, DetectedFace face, int passes = 2)
+    public MeshResult Run(Mat bgr, DetectedFace face, int passes)
     {
         var roi = RoiFromDetection(face);
         MeshResult result = RunOnRoi(bgr, roi);
