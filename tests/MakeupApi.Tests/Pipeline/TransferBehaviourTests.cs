@@ -59,11 +59,28 @@ public sealed class TransferBehaviourTests(PipelineFixture fixture, ITestOutputH
     // and 66 move down onto the chin by 10-14% of the eye distance and the jaw follows. The other 52 references stay
     // at or under 1.71% on every source.
     [Fact(Skip = "Not met on every pair: 76/2365 pairs drift over 2% (max 3.3%), all with black- or blue-painted lip references; see the comment")]
-    public void Landmarks_found_again_on_the_output_stay_within_2pct_of_the_eye_distance_on_every_pair()
+    public void Landmarks_found_again_on_the_output_stay_within_2pct_of_the_eye_distance_on_every_pair() =>
+        AssertLandmarksKept(fixture.ClassicalPairs);
+
+    /// <summary>
+    /// References whose lips the face mesh reads as an open mouth once the output wears them: 10005 (black lips, mean
+    /// L* 20, chroma 5) and 10035, 10050 (blue lips, hue -100 and -134 degrees; bare lips in this set lie between 2 and
+    /// 44 degrees). Named one by one, from the last full run, not chosen by a rule fitted to pass.
+    /// </summary>
+    private static readonly HashSet<string> LipsTheMeshMisreads = ["10005", "10035", "10050"];
+
+    /// <summary>
+    /// The same 2% bound, on every pair but those with the three references above, so that a change which moves the
+    /// face (a warp or paste gone wrong) still fails a test while the full-set test above stays skipped.
+    /// </summary>
+    [Fact]
+    public void Landmarks_found_again_on_the_output_stay_within_2pct_of_the_eye_distance_on_every_pair_without_misread_painted_lips() =>
+        AssertLandmarksKept(fixture.ClassicalPairs.Where(r => !LipsTheMeshMisreads.Contains(r.Reference)).ToList());
+
+    private void AssertLandmarksKept(IReadOnlyList<PairMeasurement> all)
     {
-        var all = fixture.ClassicalPairs;
         var drifts = all.Where(r => r.LandmarkDrift is not null).Select(r => r.LandmarkDrift!.Value).Order().ToList();
-        output.WriteLine($"landmark drift / outer-eye distance: median {Percentile(drifts, 0.5):P2}, max {drifts.DefaultIfEmpty().Max():P2}; " +
+        output.WriteLine($"{all.Count} pairs; landmark drift / outer-eye distance: median {Percentile(drifts, 0.5):P2}, max {drifts.DefaultIfEmpty().Max():P2}; " +
                          $"re-detection failed on {all.Count(r => r.LandmarkDrift is null)} outputs");
         var failures = all.Where(r => r.LandmarkDrift is null or > MaxLandmarkDrift).ToList();
         foreach (var f in failures.Take(20)) output.WriteLine($"landmarks moved: {f.Source} x {f.Reference} {f.LandmarkDrift:P2}");
