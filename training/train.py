@@ -28,7 +28,7 @@ from psgan.config import Config, preset  # noqa: E402
 from psgan.data import PreparedDataset  # noqa: E402
 from psgan.device import configure_threads, select_device, torch_load  # noqa: E402
 from psgan.export import export_generator, verify_export  # noqa: E402
-from psgan.trainer import LOSS_KEYS, Trainer  # noqa: E402
+from psgan.trainer import LOSS_KEYS, Trainer, generator_weights_from_onnx  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -45,6 +45,9 @@ def parse_args(argv=None):
     p.add_argument("--ckpt-dir", default=os.path.join(HERE, "checkpoints", "default"))
     p.add_argument("--resume", nargs="?", const="auto", default=None,
                    help="resume from CKPT_DIR/latest.pt (or the given checkpoint file)")
+    p.add_argument("--init-generator", default=None,
+                   help="when not resuming: start G from this exported ONNX generator (same preset); its step count "
+                        "carries on, the discriminators and optimisers start fresh")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     p.add_argument("--seed", type=int, default=0)
@@ -114,6 +117,10 @@ def main(argv=None) -> int:
     if resume_path:
         trainer.load(resume_path)   # lr comes from cfg each step, so a new --lr applies
         print("resumed from %s at step %d" % (resume_path, trainer.step))
+    elif args.init_generator:
+        trainer.step = generator_weights_from_onnx(trainer.G, args.init_generator)
+        print("generator initialised from %s (trained %d steps); discriminators and optimisers fresh"
+              % (args.init_generator, trainer.step))
 
     counts = trainer.parameter_counts()
     print("device %s, torch %s, threads %d, pairs %d, config %s" % (

@@ -236,6 +236,25 @@ class Trainer:
             random.setstate(rng["python"])
 
 
+def generator_weights_from_onnx(g: torch.nn.Module, path: str) -> int:
+    """Loads a generator's weights from an exported ONNX file (its initializers carry the state-dict names, see
+    export.py) and returns the step count recorded in its metadata. Every tensor must be there with its shape: a
+    file from another preset or architecture is refused rather than half-loaded. For continuing from the committed
+    model when its training checkpoint is gone; the discriminators and optimiser states start fresh."""
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load(path)
+    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    state = g.state_dict()
+    missing = [k for k in state if k not in weights]
+    wrong = [k for k in state if k in weights and tuple(weights[k].shape) != tuple(state[k].shape)]
+    if missing or wrong:
+        raise ValueError("%s does not fit this generator: missing %s, wrong shape %s" % (path, missing[:5], wrong[:5]))
+    g.load_state_dict({k: torch.from_numpy(np.array(weights[k])).to(state[k].dtype) for k in state})
+    meta = {p.key: p.value for p in model.metadata_props}
+    return int(meta.get("makeupapi.train_steps", "0"))
+
+
 def _to_cpu(obj):
     """Checkpoint tensors on the CPU, so a GPU checkpoint loads anywhere."""
     if isinstance(obj, torch.Tensor):

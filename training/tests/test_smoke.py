@@ -27,6 +27,7 @@ for p in (HERE, TRAINING):
         sys.path.insert(0, p)
 
 import standin  # noqa: E402
+import torch  # noqa: E402
 import train  # noqa: E402
 from psgan.device import torch_load  # noqa: E402
 from psgan.export import INPUTS, OUTPUT, read_metadata  # noqa: E402
@@ -105,6 +106,22 @@ class SmokeTest(unittest.TestCase):
         diff = line.split("=")[1].split("(")[0].strip()
         if diff != "None":      # a runtime was available to run the ONNX file
             self.assertLess(float(diff), 1e-3, line)
+        # a fresh run can start its generator from the export (when a checkpoint is lost): same weights, step 6 on
+        saved_g = torch_load(os.path.join(self.ckpt, "latest.pt"))["G"]
+        self.ckpt = os.path.join(self.tmp, "from-onnx")
+        log = self._train("--steps", "7", "--init-generator", onnx_path, "--no-export")
+        self.assertIn("generator initialised from", log)
+        self.assertEqual([int(r["step"]) for r in _read_log(os.path.join(self.ckpt, "losses.csv"))], [7])
+        from psgan.config import preset
+        from psgan.networks import Generator
+        from psgan.trainer import generator_weights_from_onnx
+        fresh = Generator(preset("smoke").model)
+        self.assertEqual(generator_weights_from_onnx(fresh, onnx_path), 6)
+        for k, v in fresh.state_dict().items():
+            self.assertTrue(torch.equal(v, saved_g[k]), k)
+        with self.assertRaises(ValueError):
+            generator_weights_from_onnx(Generator(preset("cpu").model), onnx_path)
+
         # tests/run-all.sh hands this export to the C# suite, which loads and runs it in GeneratorMakeupEngine.
         keep = os.environ.get("MAKEUPAPI_SMOKE_EXPORT")
         if keep:
