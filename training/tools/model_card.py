@@ -1,0 +1,115 @@
+"""Writes the generator's model card (onnx-models/psgan-generator.json) after a training stage.
+
+    /usr/bin/python3 training/tools/model_card.py --onnx onnx-models/psgan-generator.onnx \
+        --ckpt-dir training/checkpoints/cpu --card onnx-models/psgan-generator.json \
+        --command "..." --device "..." --status "UNDERTRAINED: ..."
+
+The card keeps the stages already listed in the existing card (a model trained over several sessions has one stage
+per session) and appends this one, read from the run's own files: run.json (preset, parameter counts) and
+losses.csv (first and last logged losses, steps, wall time). Inputs, outputs, step count and sha256 come from the ONNX
+file. The status line is the caller's judgement and is required: an undertrained model must say so.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+
+import onnx
+
+LOSSES = ["g_total", "cyc", "per", "hist_lip", "hist_eye", "hist_skin", "g_mgan", "d_region", "d_global"]
+DATA = ("makeupapi-cli prepare-training-data (defaults): 258 faces (55 makeup, 43 bare, 100 HELEN, 60 FASSEG "
+        "|yaw|<=45) and 984 pairs, aligned 256x256 crops, parser labels, pose-corrected references, from ../shared/data")
+LICENCE = ("trained in this repository; training photos CC BY-NC-SA 4.0 (CSD-MT, SSAT, SHMT), BeautyGAN set (no licence "
+           "stated), HELEN and FASSEG (research use): non-commercial use only")
+
+
+def _mean_rows(rows, keys):
+    return {k: round(sum(float(r[k]) for r in rows) / len(rows), 4) for k in keys}
+
+
+def _tensor(value_info, normalisation):
+    dims = [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
+    return {"name": value_info.name, "shape": ["N" if isinstance(d, str) else d for d in dims], "dtype": "float32",
+            "layout": "NCHW", "normalisation": normalisation}
+
+
+def stage(ckpt_dir, start_step, end_step, command, device, export_check):
+    with open(os.path.join(ckpt_dir, "losses.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise SystemExit("no logged steps in %s" % ckpt_dir)
+    return {
+        "command": command,
+        "device": device,
+        "steps": [start_step, end_step],
+        "wall_seconds": round(float(rows[-1]["wall_s"])),
+        "losses_first_5_logged_mean": _mean_rows(rows[:5], LOSSES),
+        "losses_last_5_logged_mean": _mean_rows(rows[-5:], LOSSES),
+        "export_check": export_check,
+    }
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--onnx", required=True)
+    p.add_argument("--ckpt-dir", required=True, help="the stage's folder: run.json and losses.csv")
+    p.add_argument("--card", required=True, help="card to extend (read if it exists) and write")
+    p.add_argument("--command", required=True, help="the training command as run")
+    p.add_argument("--device", required=True, help="where it ran, in words")
+    p.add_argument("--status", required=True, help="e.g. 'UNDERTRAINED: ...'")
+    p.add_argument("--export-check", default="", help="train.py's 'max |onnx - torch|' line")
+    args = p.parse_args(argv)
+
+    model = onnx.load(args.onnx)
+    meta = {m.key: m.value for m in model.metadata_props}
+    with open(args.onnx, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    with open(os.path.join(args.ckpt_dir, "run.json")) as f:
+        run = json.load(f)
+    previous = {}
+    if os.path.exists(args.card):
+        with open(args.card) as f:
+            previous = json.load(f)
+    stages = previous.get("training", {}).get("stages", [])
+    if not stages and "training" in previous:       # the first card held one stage inline
+        old = dict(previous["training"])
+        for key in ("data", "batch_size"):
+            old.pop(key, None)
+        if isinstance(old.get("steps"), int):
+            old["steps"] = [0, old["steps"]]
+        stages = [old]
+    # A stage starts where the one before it ended (train.py --resume or --init-generator carry the step count on).
+    # It ends at the exported step; losses.csv is written every --log-every steps, so its last row may be a few before.
+    end_step = int(meta["makeupapi.train_steps"])
+    this = stage(args.ckpt_dir, stages[-1]["steps"][1] if stages else 0, end_step, args.command, args.device,
+                 args.export_check)
+    stages.append(this)
+
+    cfg = run["config"]
+    params = run["parameters"]["generator"]
+    card = {
+        "name": "psgan-generator",
+        "file": os.path.basename(args.onnx),
+        "sha256": sha,
+        "status": args.status,
+        "precision": "fp32",
+        "architecture": "improved PSGAN generator without AMM (training/psgan/networks.py), preset '%s' (g_ch %d), "
+                        "%.2f M parameters" % (cfg["name"], cfg["model"]["g_ch"], params / 1e6),
+        "inputs": [_tensor(model.graph.input[0], "RGB, x = pixel / 127.5 - 1"),
+                   _tensor(model.graph.input[1], "RGB, x = pixel / 127.5 - 1; the reference warped onto the source's geometry")],
+        "outputs": [_tensor(model.graph.output[0], "RGB in [-1, 1]")],
+        "training": {"data": DATA, "total_steps": int(meta["makeupapi.train_steps"]), "batch_size": 1,
+                     "stages": stages},
+        "licence": LICENCE,
+    }
+    with open(args.card, "w") as f:
+        json.dump(card, f, indent=1)
+        f.write("\n")
+    print("wrote %s (%d steps, sha256 %s)" % (args.card, card["training"]["total_steps"], sha[:12]))
+
+
+if __name__ == "__main__":
+    main()
