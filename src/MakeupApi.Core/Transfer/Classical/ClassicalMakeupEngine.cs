@@ -210,9 +210,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             var refMean = Ciede2000.MeanLab(unwarped?.Image ?? reference.Image, ownMask ?? warpedRegions[region]);
             if (Ciede2000.MeanLab(sourceImage, srcMask) is not { } s || refMean is not { } r) continue;
 
-            float chroma = anchor * _options.AnchorChromaShare;
-            var shift = new Vec3f(anchor * skinShift.Item0, chroma * skinShift.Item1, chroma * skinShift.Item2);
-            if (anchor > 0) shift = LimitAnchor(shift, s, r, _options.AnchorLimit);
+            var shift = AnchorShift(anchor, skinShift, s, r);
             float k = Math.Min(strength, 1f);
             var target = new Vec3d(
                 s.Item0 + k * (r.Item0 + shift.Item0 - s.Item0),
@@ -238,8 +236,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         mask.ConvertTo(cover, MatType.CV_32FC1, 1 / 255.0);
         var weight = new Mat();
         Cv2.GaussianBlur(cover, weight, new Size(0, 0), sigma);
-        Cv2.Multiply(weight, 2.0, weight);
-        Cv2.Min(weight, 1.0, weight);
+        SpreadOutward(weight);
         Cv2.Threshold(weight, weight, 1e-3, 0, ThresholdTypes.Tozero);
         return weight;
     }
@@ -457,11 +454,8 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         var refHist = NewLabHistograms();
         Accumulate(job.Affine ? srcLabR : srcBase, srcCoverR, srcHist);
         Accumulate(job.Affine ? refLabR : refBase, refCoverR, refHist);
-        float chromaAnchor = job.Anchor * _options.AnchorChromaShare;
-        var shift = new Vec3f(job.Anchor * skinShift.Item0, chromaAnchor * skinShift.Item1, chromaAnchor * skinShift.Item2);
-        if (job.Anchor > 0)
-            shift = LimitAnchor(shift, new Vec3d(srcHist[0].Mean(), srcHist[1].Mean(), srcHist[2].Mean()),
-                new Vec3d(refHist[0].Mean(), refHist[1].Mean(), refHist[2].Mean()), _options.AnchorLimit);
+        var shift = AnchorShift(job.Anchor, skinShift, new Vec3d(srcHist[0].Mean(), srcHist[1].Mean(), srcHist[2].Mean()),
+            new Vec3d(refHist[0].Mean(), refHist[1].Mean(), refHist[2].Mean()));
         var maps = new ChannelMap[3];
         for (int c = 0; c < 3; c++)
         {
@@ -472,19 +466,36 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
 
         using var feather = new Mat();
         Cv2.GaussianBlur(srcCoverR, feather, new Size(0, 0), job.FeatherSigma);
-        if (job.Outward)
-        {
-            // Lipstick, eye shadow: feathered outward, min(1, 2·G * cover): 1 on the whole region (the blur is 1/2 on its edge), fading
-            // to 0 over ~3 sigma outside. A blur alone would leave a thin region (lips) well under full strength.
-            Cv2.Multiply(feather, 2.0, feather);
-            Cv2.Min(feather, 1.0, feather);
-        }
+        if (job.Outward) SpreadOutward(feather);
 
         using var deltaR = delta[rect];
         using var featherSumR = featherSum[rect];
         var offset = new Point(rect.X - refRect.X, rect.Y - refRect.Y);
         AccumulateDelta(job, srcBase, srcSupport, refBase, refSupport, offset, maps, shift, feather, deltaR, featherSumR);
         return rect;
+    }
+
+    /// <summary>
+    /// Lipstick, eye shadow: a blurred cover (G * cover) made into the outward feather min(1, 2·G * cover), in place:
+    /// 1 on the whole region (the blur is 1/2 on its edge), fading to 0 over ~3 sigma outside. A blur alone would
+    /// leave a thin region (lips) well under full strength.
+    /// </summary>
+    private static void SpreadOutward(Mat blurredCover)
+    {
+        Cv2.Multiply(blurredCover, 2.0, blurredCover);
+        Cv2.Min(blurredCover, 1.0, blurredCover);
+    }
+
+    /// <summary>
+    /// The shift a region's reference colours take from the skins' difference: <paramref name="anchor"/> of it in
+    /// lightness and anchor · AnchorChromaShare in a*b*, limited by <see cref="LimitAnchor"/> against the region's
+    /// source and reference means. Shared by the transfer pass and the mean correction, so both aim at one colour.
+    /// </summary>
+    private Vec3f AnchorShift(float anchor, Vec3f skinShift, Vec3d sourceMean, Vec3d referenceMean)
+    {
+        float chroma = anchor * _options.AnchorChromaShare;
+        var shift = new Vec3f(anchor * skinShift.Item0, chroma * skinShift.Item1, chroma * skinShift.Item2);
+        return anchor > 0 ? LimitAnchor(shift, sourceMean, referenceMean, _options.AnchorLimit) : shift;
     }
 
     /// <summary>
