@@ -40,6 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--lr-d", type=float, default=None, help="separate D learning rate")
     p.add_argument("--decay-from", type=int, default=None, help="linear lr decay to 0 from this step")
     p.add_argument("--config", default="full", choices=["full", "cpu", "smoke"], help="model preset")
+    p.add_argument("--loss-weight", action="append", default=[], metavar="NAME=VALUE",
+                   help="override one LossConfig weight, e.g. hist_lip=4 (repeatable; recorded in run.json)")
     p.add_argument("--perceptual", default=None,
                    help="auto | facemesh[:path] | onnx:path | random-vgg | none (default auto)")
     p.add_argument("--ckpt-dir", default=os.path.join(HERE, "checkpoints", "default"))
@@ -61,6 +63,20 @@ def parse_args(argv=None):
     p.add_argument("--no-export", action="store_true")
     p.add_argument("--opset", type=int, default=13)
     return p.parse_args(argv)
+
+
+def apply_loss_weight(cfg: Config, item: str) -> None:
+    """NAME=VALUE on the command line -> cfg.loss.NAME = VALUE. Only existing float weights; a typo is an error, not
+    a silently ignored setting."""
+    name, sep, value = item.partition("=")
+    current = getattr(cfg.loss, name, None)
+    if not sep or not isinstance(current, float):
+        raise SystemExit("--loss-weight %r: expected NAME=VALUE with NAME one of %s" % (
+            item, ", ".join(k for k, v in vars(cfg.loss).items() if isinstance(v, float))))
+    try:
+        setattr(cfg.loss, name, float(value))
+    except ValueError:
+        raise SystemExit("--loss-weight %r: %r is not a number" % (item, value))
 
 
 def infinite_batches(ds, batch_size, workers, seed, device, start_epoch):
@@ -108,6 +124,8 @@ def main(argv=None) -> int:
         cfg.optim.decay_from = args.decay_from
     if args.perceptual is not None:
         cfg.perceptual = args.perceptual
+    for item in args.loss_weight:
+        apply_loss_weight(cfg, item)
 
     ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed)
     if ds.size != cfg.model.size:

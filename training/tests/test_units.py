@@ -162,6 +162,22 @@ class NetworkTest(unittest.TestCase):
         self.assertEqual(Config.from_dict(cfg.to_dict()), cfg)
 
 
+class LossWeightOverrideTest(unittest.TestCase):
+    def test_override_sets_one_weight_and_leaves_the_others(self):
+        from train import apply_loss_weight
+        cfg = preset("cpu")
+        apply_loss_weight(cfg, "hist_lip=4")
+        self.assertEqual(cfg.loss.hist_lip, 4.0)
+        self.assertEqual(cfg.loss.hist_eye, preset("cpu").loss.hist_eye)
+        self.assertEqual(Config.from_dict(cfg.to_dict()).loss.hist_lip, 4.0)   # recorded in run.json / checkpoints
+
+    def test_unknown_or_malformed_override_is_refused(self):
+        from train import apply_loss_weight
+        for bad in ("hist_lips=4", "hist_lip", "hist_lip=red", "eye_band_radius=3"):
+            with self.assertRaises(SystemExit, msg=bad):
+                apply_loss_weight(preset("cpu"), bad)
+
+
 class OnnxImporterTest(unittest.TestCase):
     """Exports a small NHWC mobile-net-like model (the face-mesh op set: Transpose,
     Conv incl. depthwise with asymmetric padding, PRelu, MaxPool, channel Pad, Add,
