@@ -36,7 +36,7 @@ def _tensor(value_info, normalisation):
             "layout": "NCHW", "normalisation": normalisation}
 
 
-def stage(ckpt_dir, start_step, end_step, command, device, export_check):
+def stage(ckpt_dir, start_step, end_step, command, device, export_check, loss_config):
     with open(os.path.join(ckpt_dir, "losses.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:
@@ -46,6 +46,8 @@ def stage(ckpt_dir, start_step, end_step, command, device, export_check):
         "device": device,
         "steps": [start_step, end_step],
         "wall_seconds": round(float(rows[-1]["wall_s"])),
+        # the loss settings this stage trained with (train.py --loss-weight can change them between stages)
+        "loss_settings": {k: v for k, v in loss_config.items() if isinstance(v, float)},
         "losses_first_5_logged_mean": _mean_rows(rows[:5], LOSSES),
         "losses_last_5_logged_mean": _mean_rows(rows[-5:], LOSSES),
         "export_check": export_check,
@@ -85,7 +87,7 @@ def main(argv=None):
     # It ends at the exported step; losses.csv is written every --log-every steps, so its last row may be a few before.
     end_step = int(meta["makeupapi.train_steps"])
     this = stage(args.ckpt_dir, stages[-1]["steps"][1] if stages else 0, end_step, args.command, args.device,
-                 args.export_check)
+                 args.export_check, run["config"]["loss"])
     stages.append(this)
 
     cfg = run["config"]
