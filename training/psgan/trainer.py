@@ -86,10 +86,8 @@ class Trainer:
         self.G.train()
         self._set_lr()
 
-        m_src = R.region_masks(b["src_lab"], lc.eye_band_radius)
-        m_w = R.region_masks(b["wref_lab"], lc.eye_band_radius)
+        m_src, m_w, weight = self.aligned_masks(b)
         m_ref = R.region_masks(b["ref_lab"], lc.eye_band_radius)
-        weight = R.feature_weight(m_src, lc.mask_floor, lc.mask_blur_sigma)
 
         # forward: transfer and cycle G(G(x, y_w), x); the fake lies on the source
         # geometry, so the source itself is the aligned reference for the way back.
@@ -145,33 +143,55 @@ class Trainer:
                 if bool(sel.any()):
                     g_adv = g_adv + L.gan_g_loss(self.DG[name](fake[sel])) * float(sel.sum()) / len(sel)
 
-        hist = {}
-        for key, region, lam in (("lip", "lip", lc.hist_lip), ("eye", "eye_band", lc.hist_eye),
-                                 ("skin", "skin", lc.hist_skin)):
-            target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
-            hist[key] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
-        make = lc.hist_lip * hist["lip"] + lc.hist_eye * hist["eye"] + lc.hist_skin * hist["skin"]
-
-        cyc = L.weighted_l1(rec, src, weight)
-        per = src.new_zeros(())
-        if self.P is not None and lc.per > 0:
-            with torch.no_grad():
-                f_src = self.P(src)
-            per = L.perceptual_loss(self.P(fake), f_src, weight)
-
-        g_total = (lc.adv * g_adv + lc.makeup_gan * g_mgan + lc.cyc * cyc + lc.per * per + lc.make * make)
+        terms = self.content_losses(src, wref, fake, rec, m_src, m_w, weight)
+        w = self.weighted(terms)
+        g_total = (lc.adv * g_adv + lc.makeup_gan * g_mgan + w["cyc"] + w["per"]
+                   + (w["hist_lip"] + w["hist_eye"] + w["hist_skin"]))
         g_total.backward()
         self.opt_g.step()
         _requires_grad(self.MG, True)
         _requires_grad(self.DG, True)
 
         out.update({"g_total": float(g_total.detach()), "g_adv": float(g_adv.detach()),
-                    "g_mgan": float(g_mgan.detach()), "cyc": float(cyc.detach()), "per": float(per.detach()),
-                    "hist_lip": float(hist["lip"].detach()), "hist_eye": float(hist["eye"].detach()),
-                    "hist_skin": float(hist["skin"].detach())})
+                    "g_mgan": float(g_mgan.detach())})
+        out.update({k: float(v.detach()) for k, v in terms.items()})
         self.step += 1
         self._last = {"src": src.detach(), "wref": wref.detach(), "fake": fake.detach(), "rec": rec.detach()}
         return out
+
+    # ------------------------------------------------------------------------------
+    def aligned_masks(self, b: Dict[str, torch.Tensor]):
+        """Region masks of the source and of the reference warped onto it (both on the source geometry), and the
+        feature weight of the cycle and perceptual losses (1 off the features, mask_floor inside them)."""
+        lc = self.cfg.loss
+        m_src = R.region_masks(b["src_lab"], lc.eye_band_radius)
+        m_w = R.region_masks(b["wref_lab"], lc.eye_band_radius)
+        return m_src, m_w, R.feature_weight(m_src, lc.mask_floor, lc.mask_blur_sigma)
+
+    def content_losses(self, src, wref, fake, rec, m_src, m_w, weight) -> Dict[str, torch.Tensor]:
+        """The generator's non-adversarial losses, unweighted: the per-region histogram-matching makeup loss (the
+        output's region against the source region matched to the warped reference's), the masked cycle loss and
+        the masked perceptual loss."""
+        lc = self.cfg.loss
+        terms = {}
+        for key, region in (("hist_lip", "lip"), ("hist_eye", "eye_band"), ("hist_skin", "skin")):
+            target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
+            terms[key] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
+        terms["cyc"] = L.weighted_l1(rec, src, weight)
+        terms["per"] = src.new_zeros(())
+        if self.P is not None and lc.per > 0:
+            with torch.no_grad():
+                f_src = self.P(src)
+            terms["per"] = L.perceptual_loss(self.P(fake), f_src, weight)
+        return terms
+
+    def weighted(self, terms: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Each content loss times its weight, as it enters the generator's total."""
+        lc = self.cfg.loss
+        return {"hist_lip": lc.make * (lc.hist_lip * terms["hist_lip"]),
+                "hist_eye": lc.make * (lc.hist_eye * terms["hist_eye"]),
+                "hist_skin": lc.make * (lc.hist_skin * terms["hist_skin"]),
+                "cyc": lc.cyc * terms["cyc"], "per": lc.per * terms["per"]}
 
     # ------------------------------------------------------------------------------
     def save_samples(self, path: str, max_rows: int = 4) -> None:

@@ -17,33 +17,19 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from psgan import losses as L  # noqa: E402
-from psgan import regions as R  # noqa: E402
 from psgan.config import preset  # noqa: E402
 from psgan.data import PreparedDataset  # noqa: E402
 from psgan.trainer import Trainer, generator_weights_from_onnx  # noqa: E402
 from train import apply_loss_weight  # noqa: E402
 
 
-def term_losses(trainer, batch):
-    lc = trainer.cfg.loss
-    src, wref = batch["src"], batch["wref"]
-    m_src = R.region_masks(batch["src_lab"], lc.eye_band_radius)
-    m_w = R.region_masks(batch["wref_lab"], lc.eye_band_radius)
-    weight = R.feature_weight(m_src, lc.mask_floor, lc.mask_blur_sigma)
-    fake = trainer.G(src, wref)
-    rec = trainer.G(fake, src)
-    terms = {}
-    for key, region, lam in (("hist_lip", "lip", lc.hist_lip), ("hist_eye", "eye_band", lc.hist_eye),
-                             ("hist_skin", "skin", lc.hist_skin)):
-        target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
-        terms[key] = lc.make * lam * L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
-    terms["cyc"] = lc.cyc * L.weighted_l1(rec, src, weight)
-    if trainer.P is not None:
-        with torch.no_grad():
-            f_src = trainer.P(src)
-        terms["per"] = lc.per * L.perceptual_loss(trainer.P(fake), f_src, weight)
-    return terms
+def weighted_terms(trainer, batch):
+    """The generator's content losses on one batch, weighted as train.py weights them (Trainer's own code)."""
+    m_src, m_w, weight = trainer.aligned_masks(batch)
+    fake = trainer.G(batch["src"], batch["wref"])
+    rec = trainer.G(fake, batch["src"])
+    terms = trainer.weighted(trainer.content_losses(batch["src"], batch["wref"], fake, rec, m_src, m_w, weight))
+    return {k: v for k, v in terms.items() if v.requires_grad}   # no perceptual term when it is switched off
 
 
 def main(argv=None):
@@ -66,7 +52,7 @@ def main(argv=None):
     seen = {}
     for i in range(0, len(ds), max(1, len(ds) // args.pairs))[:args.pairs]:
         batch = {k: v.unsqueeze(0) for k, v in ds[i].items()}
-        terms = term_losses(trainer, batch)
+        terms = weighted_terms(trainer, batch)
         for n, (name, value) in enumerate(terms.items()):
             grads = torch.autograd.grad(value, params, retain_graph=n < len(terms) - 1, allow_unused=True)
             norm = float(torch.sqrt(sum((g ** 2).sum() for g in grads if g is not None)))

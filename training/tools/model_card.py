@@ -76,13 +76,6 @@ def main(argv=None):
         with open(args.card) as f:
             previous = json.load(f)
     stages = previous.get("training", {}).get("stages", [])
-    if not stages and "training" in previous:       # the first card held one stage inline
-        old = dict(previous["training"])
-        for key in ("data", "batch_size"):
-            old.pop(key, None)
-        if isinstance(old.get("steps"), int):
-            old["steps"] = [0, old["steps"]]
-        stages = [old]
     # A stage starts where the one before it ended (train.py --resume or --init-generator carry the step count on).
     # It ends at the exported step; losses.csv is written every --log-every steps, so its last row may be a few before.
     end_step = int(meta["makeupapi.train_steps"])
@@ -103,7 +96,7 @@ def main(argv=None):
         "inputs": [_tensor(model.graph.input[0], "RGB, x = pixel / 127.5 - 1"),
                    _tensor(model.graph.input[1], "RGB, x = pixel / 127.5 - 1; the reference warped onto the source's geometry")],
         "outputs": [_tensor(model.graph.output[0], "RGB in [-1, 1]")],
-        "training": {"data": DATA, "total_steps": int(meta["makeupapi.train_steps"]), "batch_size": 1,
+        "training": {"data": DATA, "total_steps": end_step, "batch_size": 1,
                      "stages": stages},
         "licence": LICENCE,
     }
