@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from psgan.export import export_generator, read_metadata, verify_export  # noqa: E402
+from psgan.export import export_generator, print_export_report  # noqa: E402
 from psgan.trainer import load_generator  # noqa: E402
 
 
@@ -32,10 +32,7 @@ def main(argv=None) -> int:
     export_generator(G, args.out, size=cfg.model.size, train_steps=step, opset=args.opset,
                      dynamic_batch=not args.static_batch)
     print("wrote %s (step %d)" % (args.out, step))
-    print("metadata: %s" % read_metadata(args.out))
-    if not args.no_verify:
-        diff, backend = verify_export(G, args.out, size=cfg.model.size)
-        print("max |onnx - torch| = %s (%s)" % (diff, backend))
+    print_export_report(G, args.out, size=cfg.model.size, verify=not args.no_verify)
     return 0
 
 

@@ -110,3 +110,12 @@ def read_metadata(path: str) -> Dict[str, str]:
     import onnx
     m = onnx.load(path)
     return {p.key: p.value for p in m.metadata_props}
+
+
+def print_export_report(G: torch.nn.Module, path: str, size: int = 256, verify: bool = True) -> None:
+    """What the export CLIs print after writing `path`: its metadata and, unless told not to, the
+    max abs difference from PyTorch (verify_export)."""
+    print("metadata: %s" % read_metadata(path))
+    if verify:
+        diff, backend = verify_export(G, path, size=size)
+        print("max |onnx - torch| = %s (%s)" % (diff, backend))

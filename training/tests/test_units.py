@@ -178,6 +178,38 @@ class LossWeightOverrideTest(unittest.TestCase):
                 apply_loss_weight(preset("cpu"), bad)
 
 
+class GeneratorAveragingTest(unittest.TestCase):
+    @staticmethod
+    def _average(states):
+        sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
+        from average_generators import average_state_dicts
+        return average_state_dicts(states)
+
+    def test_mean_of_generators_equals_the_element_wise_mean_of_each_tensor(self):
+        cfg = preset("smoke").model
+        states = []
+        for seed in (1, 2, 3):
+            torch.manual_seed(seed)
+            states.append(Generator(cfg).state_dict())
+        mean = self._average(states)
+        self.assertEqual(set(mean), set(states[0]))
+        for k, v in mean.items():
+            naive = (states[0][k] + states[1][k] + states[2][k]) / 3 if v.is_floating_point() else states[0][k]
+            self.assertTrue(torch.allclose(v, naive, atol=1e-6), k)
+        Generator(cfg).load_state_dict(mean)  # loads back into the network
+
+    def test_mismatched_checkpoints_are_refused(self):
+        a = {"w": torch.ones(2, 2), "n": torch.tensor(3)}
+        with self.assertRaises(ValueError):
+            self._average([a, {"w": torch.ones(2, 3), "n": torch.tensor(3)}])   # shape
+        with self.assertRaises(ValueError):
+            self._average([a, {"w": torch.ones(2, 2)}])                          # tensors
+        with self.assertRaises(ValueError):
+            self._average([a, {"w": torch.ones(2, 2), "n": torch.tensor(4)}])   # integer tensor differs
+        with self.assertRaises(ValueError):
+            self._average([])
+
+
 class OnnxImporterTest(unittest.TestCase):
     """Exports a small NHWC mobile-net-like model (the face-mesh op set: Transpose,
     Conv incl. depthwise with asymmetric padding, PRelu, MaxPool, channel Pad, Add,

@@ -81,6 +81,9 @@ def main(argv=None):
     end_step = int(meta["makeupapi.train_steps"])
     this = stage(args.ckpt_dir, stages[-1]["steps"][1] if stages else 0, end_step, args.command, args.device,
                  args.export_check, run["config"]["loss"])
+    if "makeupapi.averaged_steps" in meta:
+        # written by tools/average_generators.py: the file is the mean of these checkpoints' generators
+        this["weights"] = "mean of the generators at steps " + meta["makeupapi.averaged_steps"].replace(",", ", ")
     stages.append(this)
 
     cfg = run["config"]
