@@ -24,6 +24,9 @@ from psgan.data import FLIP68, Group, _LABEL_SWAP, domain_of  # noqa: E402
 from psgan.discriminators import MakeupGan  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
+from average_generators import average_state_dicts  # noqa: E402
+
 
 class HistogramMatchingTest(unittest.TestCase):
     def test_matches_reference_distribution(self):
@@ -179,11 +182,7 @@ class LossWeightOverrideTest(unittest.TestCase):
 
 
 class GeneratorAveragingTest(unittest.TestCase):
-    @staticmethod
-    def _average(states):
-        sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
-        from average_generators import average_state_dicts
-        return average_state_dicts(states)
+    _average = staticmethod(average_state_dicts)
 
     def test_mean_of_generators_equals_the_element_wise_mean_of_each_tensor(self):
         cfg = preset("smoke").model

@@ -28,10 +28,9 @@ if TRAINING not in sys.path:
 
 import torch  # noqa: E402
 
-from psgan.config import Config  # noqa: E402
 from psgan.export import export_generator, print_export_report  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
-from psgan.device import torch_load  # noqa: E402
+from psgan.trainer import load_generator  # noqa: E402
 
 
 def average_state_dicts(states: Sequence[Dict[str, torch.Tensor]]) -> Dict[str, torch.Tensor]:
@@ -66,14 +65,14 @@ def main(argv: List[str] | None = None) -> int:
     if len(args.checkpoints) < 2:
         p.error("give at least two checkpoints")
 
-    loaded = [torch_load(path, map_location="cpu") for path in args.checkpoints]
-    cfg = Config.from_dict(loaded[0]["config"])
-    if any(Config.from_dict(sd["config"]).model != cfg.model for sd in loaded[1:]):
+    # one generator per checkpoint (load_generator drops the discriminators and optimiser states)
+    loaded = [load_generator(path) for path in args.checkpoints]
+    cfg = loaded[0][1]
+    if any(c.model != cfg.model for _, c, _ in loaded[1:]):
         p.error("the checkpoints have different model configs")
-    steps = [int(sd["step"]) for sd in loaded]
-    G = Generator(cfg.model)
-    G.load_state_dict(average_state_dicts([sd["G"] for sd in loaded]))
-    G.eval()
+    steps = [step for _, _, step in loaded]
+    G = Generator(cfg.model).eval()
+    G.load_state_dict(average_state_dicts([g.state_dict() for g, _, _ in loaded]))
     export_generator(G, args.out, size=cfg.model.size, train_steps=max(steps),
                      extra_meta={"makeupapi.averaged_steps": ",".join(str(s) for s in steps)})
     print("wrote %s: mean of the generators at steps %s" % (args.out, ", ".join(map(str, steps))))
