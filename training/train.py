@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader  # noqa: E402
 from psgan.config import Config, preset  # noqa: E402
 from psgan.data import PreparedDataset  # noqa: E402
 from psgan.device import configure_threads, select_device, torch_load  # noqa: E402
-from psgan.export import export_generator, verify_export  # noqa: E402
+from psgan.export import ema_metadata, export_generator, verify_export  # noqa: E402
 from psgan.trainer import LOSS_KEYS, Trainer, generator_weights_from_onnx  # noqa: E402
 
 
@@ -39,6 +39,9 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=None, help="learning rate for G and D (default 2e-4)")
     p.add_argument("--lr-d", type=float, default=None, help="separate D learning rate")
     p.add_argument("--decay-from", type=int, default=None, help="linear lr decay to 0 from this step")
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="keep an exponential moving average of G's weights (e.g. 0.999; 0: off); with an export, "
+                        "the mean is exported too, next to it as NAME-ema.onnx")
     p.add_argument("--config", default="full", choices=["full", "cpu", "smoke"], help="model preset")
     p.add_argument("--loss-weight", action="append", default=[], metavar="NAME=VALUE",
                    help="override one LossConfig weight, e.g. hist_lip=4 (repeatable; recorded in run.json)")
@@ -122,6 +125,10 @@ def main(argv=None) -> int:
         cfg.optim.lr_d = args.lr_d
     if args.decay_from is not None:
         cfg.optim.decay_from = args.decay_from
+    if args.ema_decay is not None:
+        if not 0 <= args.ema_decay < 1:
+            raise SystemExit("--ema-decay must be in [0, 1)")
+        cfg.optim.ema_decay = args.ema_decay
     if args.perceptual is not None:
         cfg.perceptual = args.perceptual
     for item in args.loss_weight:
@@ -222,9 +229,14 @@ def _loop(args, cfg, ds, trainer, writer, log_f, stop) -> int:
 
     if not args.no_export:
         path = args.export or os.path.join(args.ckpt_dir, "generator.onnx")
-        export_generator(trainer.G, path, size=cfg.model.size, train_steps=trainer.step, opset=args.opset)
-        diff, backend = verify_export(trainer.G, path, size=cfg.model.size)
-        print("exported %s; max |onnx - torch| = %s (%s)" % (path, diff, backend))
+        exports = [(trainer.G, path, None)]
+        if trainer.G_ema is not None:
+            exports.append((trainer.G_ema, os.path.splitext(path)[0] + "-ema.onnx", ema_metadata(cfg)))
+        for g, out, meta in exports:
+            export_generator(g, out, size=cfg.model.size, train_steps=trainer.step, opset=args.opset,
+                             extra_meta=meta)
+            diff, backend = verify_export(g, out, size=cfg.model.size)
+            print("exported %s; max |onnx - torch| = %s (%s)" % (out, diff, backend))
     return 0
 
 

@@ -16,7 +16,8 @@
 # each GPU session adds to the same model. TRAIN_CONFIG=full starts the paper-sized preset from scratch instead.
 #
 # Variables: TRAIN_MINUTES (8), TRAIN_CONFIG (cpu | full), TRAIN_DEVICE (cuda; cpu only to check this script),
-# TRAIN_BATCH (1, the papers' setting), TRAIN_WORKERS (8), TRAIN_EXTRA (more train.py arguments, e.g.
+# TRAIN_BATCH (1, the papers' setting), TRAIN_WORKERS (8), TRAIN_EMA (0.999: also export the running mean of G's
+# weights, as psgan-generator-ema.onnx; 0: off), TRAIN_EXTRA (more train.py arguments, e.g.
 # "--loss-weight hist_lip=4"), PYTHON (python3, which holds PyTorch on the device machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +28,7 @@ config=${TRAIN_CONFIG:-cpu}
 device=${TRAIN_DEVICE:-cuda}
 batch=${TRAIN_BATCH:-1}
 workers=${TRAIN_WORKERS:-8}
+ema=${TRAIN_EMA:-0.999}
 py=${PYTHON:-python3}
 ckpt=$(mktemp -d)
 trap 'rm -rf "$ckpt"' EXIT
@@ -43,17 +45,20 @@ fi
 # shellcheck disable=SC2086  # TRAIN_EXTRA is a list of arguments
 "$py" training/train.py --data training/prepared --config "$config" --steps 100000000 --batch-size "$batch" \
   --ckpt-dir "$ckpt" --device "$device" --workers "$workers" --log-every 50 --save-every 100000000 \
-  --sample-every 2000 --max-minutes "$minutes" "${init[@]}" ${TRAIN_EXTRA:-} \
+  --sample-every 2000 --max-minutes "$minutes" --ema-decay "$ema" "${init[@]}" ${TRAIN_EXTRA:-} \
   --export "$ckpt/psgan-generator.onnx" 2>&1 | tee "$out/train.log"
 
 cp "$ckpt/losses.csv" "$ckpt/run.json" "$out/"
 last_sample=$(ls "$ckpt"/samples/*.png 2>/dev/null | tail -n 1 || true)
 [ -n "$last_sample" ] && cp "$last_sample" "$out/last-sample.png"
-size=$(stat -c %s "$ckpt/psgan-generator.onnx")
-if [ "$size" -le $((15 * 1024 * 1024)) ]; then
-  cp "$ckpt/psgan-generator.onnx" "$out/"
-else
-  split -b 15M -d "$ckpt/psgan-generator.onnx" "$out/psgan-generator.onnx.part-"
-fi
-sha256sum "$ckpt/psgan-generator.onnx" | tee "$out/psgan-generator.onnx.sha256"
+for name in psgan-generator psgan-generator-ema; do
+  file="$ckpt/$name.onnx"
+  [ -f "$file" ] || continue     # the -ema file exists when TRAIN_EMA is not 0
+  if [ "$(stat -c %s "$file")" -le $((15 * 1024 * 1024)) ]; then
+    cp "$file" "$out/"
+  else
+    split -b 15M -d "$file" "$out/$name.onnx.part-"
+  fi
+  sha256sum "$file" | tee "$out/$name.onnx.sha256"
+done
 ls -l "$out"

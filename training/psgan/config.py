@@ -66,6 +66,10 @@ class OptimConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     decay_from: int = -1            # step from which the lr decays linearly to 0 (-1: off)
+    # Exponential moving average of G's weights, kept beside G and exported as an alternative
+    # (Yazici et al. 2019, "The unusual effectiveness of averaging in GAN training": EMA of the
+    # generator's weights, beta 0.999 there). 0: off. 0.999 averages over about the last 1000 steps.
+    ema_decay: float = 0.0
 
 
 @dataclass

@@ -15,6 +15,11 @@ INPUTS = ("source", "reference")
 OUTPUT = "output"
 
 
+def ema_metadata(cfg) -> Dict[str, str]:
+    """Metadata of an export of the running weight mean (OptimConfig.ema_decay) rather than the generator."""
+    return {"makeupapi.ema_decay": repr(float(cfg.optim.ema_decay))}
+
+
 def export_generator(G: torch.nn.Module, path: str, size: int = 256, train_steps: int = 0,
                      opset: int = 13, dynamic_batch: bool = True,
                      extra_meta: Optional[Dict[str, str]] = None) -> str:

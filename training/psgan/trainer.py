@@ -1,6 +1,7 @@
 """One training step, optimizers, checkpoints."""
 from __future__ import annotations
 
+import copy
 import os
 import random
 import time
@@ -53,6 +54,11 @@ class Trainer:
         self.opt_d = torch.optim.Adam(d_params, lr=o.lr_d, betas=(o.beta1, o.beta2))
         self.step = 0
         self.total_steps: Optional[int] = None
+        # the running mean of G's weights (OptimConfig.ema_decay); never trained, only averaged into
+        self.G_ema: Optional[Generator] = None
+        if o.ema_decay > 0:
+            self.G_ema = copy.deepcopy(self.G).eval()
+            _requires_grad(self.G_ema, False)
 
     # ------------------------------------------------------------------------------
     def parameter_counts(self) -> Dict[str, int]:
@@ -149,6 +155,8 @@ class Trainer:
                    + (w["hist_lip"] + w["hist_eye"] + w["hist_skin"]))
         g_total.backward()
         self.opt_g.step()
+        if self.G_ema is not None:
+            ema_update(self.G_ema, self.G, self.cfg.optim.ema_decay)
         _requires_grad(self.MG, True)
         _requires_grad(self.DG, True)
 
@@ -214,6 +222,7 @@ class Trainer:
             "step": self.step,
             "config": self.cfg.to_dict(),
             "G": self.G.state_dict(),
+            "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
             "MG": self.MG.state_dict(),
             "DG": self.DG.state_dict() if self.DG is not None else None,
             "opt_g": self.opt_g.state_dict(),
@@ -236,6 +245,12 @@ class Trainer:
     def load(self, path: str, restore_optim: bool = True) -> None:
         sd = torch_load(path, map_location="cpu")
         self.G.load_state_dict(sd["G"])
+        if self.G_ema is not None:
+            if sd.get("G_ema") is not None:
+                self.G_ema.load_state_dict(sd["G_ema"])
+            else:   # a checkpoint of a run without the mean: the mean starts here, at the loaded generator
+                self.G_ema.load_state_dict(sd["G"])
+                self.log("note: %s has no weight mean; it starts from its generator" % path)
         self.MG.load_state_dict(sd["MG"])
         if self.DG is not None and sd.get("DG") is not None:
             self.DG.load_state_dict(sd["DG"])
@@ -289,10 +304,23 @@ def _to_cpu(obj):
     return obj
 
 
-def load_generator(path: str, device: torch.device = torch.device("cpu")):
-    """Generator + config + step from a training checkpoint."""
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """ema <- decay * ema + (1 - decay) * model, parameter by parameter; buffers are copied (the generator's
+    normalisation layers keep no running statistics, so it has none that would need averaging)."""
+    with torch.no_grad():
+        for e, p in zip(ema.parameters(), model.parameters()):
+            e.lerp_(p.detach(), 1.0 - decay)
+        for e, b in zip(ema.buffers(), model.buffers()):
+            e.copy_(b)
+
+
+def load_generator(path: str, device: torch.device = torch.device("cpu"), ema: bool = False):
+    """Generator + config + step from a training checkpoint; with ema, the running mean of its weights
+    (OptimConfig.ema_decay) instead of the trained generator itself."""
     sd = torch_load(path, map_location="cpu")
     cfg = Config.from_dict(sd["config"])
     g = Generator(cfg.model)
-    g.load_state_dict(sd["G"])
+    if ema and sd.get("G_ema") is None:
+        raise ValueError("%s holds no weight mean (trained without --ema-decay)" % path)
+    g.load_state_dict(sd["G_ema"] if ema else sd["G"])
     return g.to(device).eval(), cfg, int(sd["step"])

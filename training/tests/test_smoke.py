@@ -79,10 +79,11 @@ class SmokeTest(unittest.TestCase):
         d = [float(r["d_region"]) for r in rows]
         self.assertGreater(max(d) - min(d), 1e-5, "makeup GAN loss did not move: %s" % d)
 
-        # resume from latest.pt up to 6 steps, then export
+        # resume from latest.pt up to 6 steps, now keeping a weight mean (which starts at the resumed G), export
         onnx_path = os.path.join(self.tmp, "generator.onnx")
-        log = self._train("--steps", "6", "--resume", "--export", onnx_path)
+        log = self._train("--steps", "6", "--resume", "--export", onnx_path, "--ema-decay", "0.5")
         self.assertIn("resumed from", log)
+        self.assertIn("no weight mean; it starts from its generator", log)
         rows = _read_log(os.path.join(self.ckpt, "losses.csv"))
         self.assertEqual([int(r["step"]) for r in rows], [1, 2, 3, 4, 5, 6])
         self.assertEqual(torch_load(os.path.join(self.ckpt, "latest.pt"))["step"], 6)
@@ -106,6 +107,14 @@ class SmokeTest(unittest.TestCase):
         diff = line.split("=")[1].split("(")[0].strip()
         if diff != "None":      # a runtime was available to run the ONNX file
             self.assertLess(float(diff), 1e-3, line)
+        # the weight mean is saved, differs from G after two steps, and is exported beside G with its decay
+        saved = torch_load(os.path.join(self.ckpt, "latest.pt"))
+        self.assertEqual(set(saved["G_ema"]), set(saved["G"]))
+        self.assertTrue(any(not torch.equal(saved["G_ema"][k], saved["G"][k]) for k in saved["G"]))
+        ema_meta = read_metadata(os.path.join(self.tmp, "generator-ema.onnx"))
+        self.assertEqual((ema_meta["makeupapi.ema_decay"], ema_meta["makeupapi.train_steps"]), ("0.5", "6"))
+        self.assertNotIn("makeupapi.ema_decay", meta)
+
         # a fresh run can start its generator from the export (when a checkpoint is lost): same weights, step 6 on
         saved_g = torch_load(os.path.join(self.ckpt, "latest.pt"))["G"]
         self.ckpt = os.path.join(self.tmp, "from-onnx")

@@ -23,6 +23,7 @@ from psgan.config import Config, preset  # noqa: E402
 from psgan.data import FLIP68, Group, _LABEL_SWAP, domain_of  # noqa: E402
 from psgan.discriminators import MakeupGan  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
+from psgan.trainer import Trainer, ema_update  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 from average_generators import average_state_dicts  # noqa: E402
@@ -207,6 +208,33 @@ class GeneratorAveragingTest(unittest.TestCase):
             self._average([a, {"w": torch.ones(2, 2), "n": torch.tensor(4)}])   # integer tensor differs
         with self.assertRaises(ValueError):
             self._average([])
+
+
+class WeightMeanTest(unittest.TestCase):
+    def test_ema_update_matches_the_step_by_step_formula(self):
+        cfg = preset("smoke").model
+        torch.manual_seed(1)
+        ema = Generator(cfg)
+        start = {k: v.clone() for k, v in ema.state_dict().items()}
+        torch.manual_seed(2)
+        model = Generator(cfg)
+        decay = 0.9
+        ema_update(ema, model, decay)
+        ema_update(ema, model, decay)
+        target = model.state_dict()
+        for name, _ in ema.named_parameters():
+            # two updates towards a fixed model: start * d^2 + model * (1 - d^2)
+            naive = start[name] * decay ** 2 + target[name] * (1 - decay ** 2)
+            self.assertTrue(torch.allclose(ema.state_dict()[name], naive, atol=1e-6), name)
+
+    def test_trainer_keeps_the_mean_only_when_asked(self):
+        cfg = preset("smoke")
+        cfg.perceptual = "none"
+        self.assertIsNone(Trainer(cfg, torch.device("cpu")).G_ema)
+        cfg.optim.ema_decay = 0.99
+        t = Trainer(cfg, torch.device("cpu"))
+        self.assertIsNotNone(t.G_ema)
+        self.assertFalse(any(p.requires_grad for p in t.G_ema.parameters()))   # never trained
 
 
 class OnnxImporterTest(unittest.TestCase):

@@ -84,6 +84,9 @@ def main(argv=None):
     if "makeupapi.averaged_steps" in meta:
         # written by tools/average_generators.py: the file is the mean of these checkpoints' generators
         this["weights"] = "mean of the generators at steps " + meta["makeupapi.averaged_steps"].replace(",", ", ")
+    if "makeupapi.ema_decay" in meta:
+        # train.py --ema-decay / export_onnx.py --ema: the file is the running mean, not the trained generator
+        this["weights"] = "exponential moving average of the generator's weights, decay " + meta["makeupapi.ema_decay"]
     stages.append(this)
 
     cfg = run["config"]
