@@ -23,6 +23,8 @@ namespace MakeupApi.Cli;
 ///   --sheet-rows N     rows on the sheet (default 6)
 ///   --color-return S   colour-return strength (default: PipelineOptions' default)
 ///   --engines LIST     comma-separated engine names to run (default: every available engine)
+///   --generator FILE   the generator model to run (default: the one the service uses); for scoring training
+///                      checkpoints without touching onnx-models/
 ///   --csv FILE         one row per pair and engine with every measure, for finding the pairs that miss a target
 /// Per region (lips, eye shadow, skin): CIEDE2000 between the output's and the reference's mean colours, the share of
 /// the way moved, and the Bhattacharyya distance of their a*b* histograms; SSIM of the luminance detail layer against
@@ -44,7 +46,12 @@ internal static class CompareEnginesCommand
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
         var analyzer = faceModels.Analyzer;
         var engines = new List<IMakeupEngine> { new ClassicalMakeupEngine() };
-        var generatorPath = models.Resolve(models.Generator);
+        var generatorPath = cl.Get("generator") ?? models.Resolve(models.Generator);
+        if (cl.Get("generator") is not null && !File.Exists(generatorPath))
+        {
+            Console.Error.WriteLine($"compare-engines: no generator model at {generatorPath}");
+            return 2;
+        }
         using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models)) : null;
         if (generator is not null) engines.Add(generator);
         else Console.WriteLine($"(no generator model at {generatorPath}: classical engine only)");
