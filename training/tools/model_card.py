@@ -38,7 +38,9 @@ def _tensor(value_info, normalisation):
 
 def stage(ckpt_dir, start_step, end_step, command, device, export_check, loss_config):
     with open(os.path.join(ckpt_dir, "losses.csv"), newline="") as f:
-        rows = list(csv.DictReader(f))
+        # only the steps that led to the file: when an earlier checkpoint of the run is kept, the later rows are not
+        # part of its training
+        rows = [r for r in csv.DictReader(f) if int(r["step"]) <= end_step]
     if not rows:
         raise SystemExit("no logged steps in %s" % ckpt_dir)
     return {
