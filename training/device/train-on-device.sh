@@ -8,7 +8,7 @@
 #
 # The call is limited to 10 minutes and a session's device time to 15, machine start included, so the training gets
 # TRAIN_MINUTES (default 8) and the export happens after it. Checkpoints cannot come back (a file back from $OUT is at
-# most 16 MiB; a cpu-preset latest.pt is ~65 MB), so what comes back is the exported generator, in parts of 15 MiB
+# most 16 MiB; a cpu-preset latest.pt is ~65-79 MB), so what comes back is the exported generator, in parts of 15 MiB
 # when it is larger (the full preset's fp32 file is ~50 MB), plus the loss log, run.json, the console log and the last
 # sample grid. Join the parts here with `cat psgan-generator.onnx.part-* > psgan-generator.onnx`.
 #
