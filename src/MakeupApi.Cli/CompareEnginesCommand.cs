@@ -46,12 +46,13 @@ internal static class CompareEnginesCommand
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
         var analyzer = faceModels.Analyzer;
         var engines = new List<IMakeupEngine> { new ClassicalMakeupEngine() };
-        var generatorPath = cl.Get("generator") ?? models.Resolve(models.Generator);
-        if (cl.Get("generator") is not null && !File.Exists(generatorPath))
+        var requestedGenerator = cl.Get("generator");
+        if (requestedGenerator is not null && !File.Exists(requestedGenerator))
         {
-            Console.Error.WriteLine($"compare-engines: no generator model at {generatorPath}");
+            Console.Error.WriteLine($"compare-engines: no generator model at {requestedGenerator}");
             return 2;
         }
+        var generatorPath = requestedGenerator ?? models.Resolve(models.Generator);
         using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models)) : null;
         if (generator is not null) engines.Add(generator);
         else Console.WriteLine($"(no generator model at {generatorPath}: classical engine only)");

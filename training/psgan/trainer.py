@@ -318,9 +318,9 @@ def load_generator(path: str, device: torch.device = torch.device("cpu"), ema: b
     """Generator + config + step from a training checkpoint; with ema, the running mean of its weights
     (OptimConfig.ema_decay) instead of the trained generator itself."""
     sd = torch_load(path, map_location="cpu")
-    cfg = Config.from_dict(sd["config"])
-    g = Generator(cfg.model)
     if ema and sd.get("G_ema") is None:
         raise ValueError("%s holds no weight mean (trained without --ema-decay)" % path)
-    g.load_state_dict(sd["G_ema"] if ema else sd["G"])
+    cfg = Config.from_dict(sd["config"])
+    g = Generator(cfg.model)
+    g.load_state_dict(sd["G_ema" if ema else "G"])
     return g.to(device).eval(), cfg, int(sd["step"])
