@@ -27,6 +27,7 @@ from psgan.trainer import Trainer, ema_update  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 from average_generators import average_state_dicts  # noqa: E402
+from model_card import wall_seconds  # noqa: E402
 
 
 class HistogramMatchingTest(unittest.TestCase):
@@ -208,6 +209,16 @@ class GeneratorAveragingTest(unittest.TestCase):
             self._average([a, {"w": torch.ones(2, 2), "n": torch.tensor(4)}])   # integer tensor differs
         with self.assertRaises(ValueError):
             self._average([])
+
+
+class ModelCardTest(unittest.TestCase):
+    def test_wall_time_of_one_run_is_its_last_logged_clock(self):
+        self.assertEqual(wall_seconds([{"wall_s": "20.5"}, {"wall_s": "41"}, {"wall_s": "62"}]), 62)
+
+    def test_wall_time_of_a_run_resumed_in_the_same_folder_adds_both_segments(self):
+        # train.py restarts its clock on --resume: 300 s before the stop, then 60 s after it
+        rows = [{"wall_s": w} for w in ("100", "200", "300", "20", "40", "60")]
+        self.assertEqual(wall_seconds(rows), 360)
 
 
 class WeightMeanTest(unittest.TestCase):

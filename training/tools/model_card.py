@@ -36,6 +36,19 @@ def _tensor(value_info, normalisation):
             "layout": "NCHW", "normalisation": normalisation}
 
 
+def wall_seconds(rows):
+    """Wall time of the logged rows. train.py restarts its clock when a run is resumed into the same folder, so a
+    stage stopped and resumed there (e.g. to change its schedule) logs several segments: each ends where the clock
+    falls back, and the stage's time is the sum of their last values."""
+    total, last = 0.0, 0.0
+    for r in rows:
+        wall = float(r["wall_s"])
+        if wall < last:
+            total += last
+        last = wall
+    return total + last
+
+
 def stage(ckpt_dir, start_step, end_step, command, device, export_check, loss_config):
     with open(os.path.join(ckpt_dir, "losses.csv"), newline="") as f:
         # only the steps that led to the file: when an earlier checkpoint of the run is kept, the later rows are not
@@ -47,7 +60,7 @@ def stage(ckpt_dir, start_step, end_step, command, device, export_check, loss_co
         "command": command,
         "device": device,
         "steps": [start_step, end_step],
-        "wall_seconds": round(float(rows[-1]["wall_s"])),
+        "wall_seconds": round(wall_seconds(rows)),
         # the loss settings this stage trained with (train.py --loss-weight can change them between stages)
         "loss_settings": {k: v for k, v in loss_config.items() if isinstance(v, float)},
         "losses_first_5_logged_mean": _mean_rows(rows[:5], LOSSES),
