@@ -28,7 +28,7 @@ from psgan.config import Config, preset  # noqa: E402
 from psgan.data import PreparedDataset  # noqa: E402
 from psgan.device import configure_threads, select_device, torch_load  # noqa: E402
 from psgan.export import ema_metadata, export_generator, verify_export  # noqa: E402
-from psgan.trainer import LOSS_KEYS, Trainer, generator_weights_from_onnx  # noqa: E402
+from psgan.trainer import LOSS_KEYS, Trainer  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -143,7 +143,7 @@ def main(argv=None) -> int:
         trainer.load(resume_path)   # lr comes from cfg each step, so a new --lr applies
         print("resumed from %s at step %d" % (resume_path, trainer.step))
     elif args.init_generator:
-        trainer.step = generator_weights_from_onnx(trainer.G, args.init_generator)
+        trainer.init_generator_from_onnx(args.init_generator)
         print("generator initialised from %s (trained %d steps); discriminators and optimisers fresh"
               % (args.init_generator, trainer.step))
 

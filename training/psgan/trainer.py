@@ -60,6 +60,14 @@ class Trainer:
             self.G_ema = copy.deepcopy(self.G).eval()
             _requires_grad(self.G_ema, False)
 
+    def init_generator_from_onnx(self, path: str) -> None:
+        """Starts G from an exported generator (when its training checkpoint is lost), carries its step count on, and
+        restarts the weight mean at those weights: the mean was copied from G's random initialisation when the trainer
+        was built, and must not keep that in it."""
+        self.step = generator_weights_from_onnx(self.G, path)
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(self.G.state_dict())
+
     # ------------------------------------------------------------------------------
     def parameter_counts(self) -> Dict[str, int]:
         out = {"generator": count_parameters(self.G),

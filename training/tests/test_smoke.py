@@ -118,9 +118,14 @@ class SmokeTest(unittest.TestCase):
         # a fresh run can start its generator from the export (when a checkpoint is lost): same weights, step 6 on
         saved_g = torch_load(os.path.join(self.ckpt, "latest.pt"))["G"]
         self.ckpt = os.path.join(self.tmp, "from-onnx")
-        log = self._train("--steps", "7", "--init-generator", onnx_path, "--no-export")
+        log = self._train("--steps", "7", "--init-generator", onnx_path, "--no-export", "--ema-decay", "0.5")
         self.assertIn("generator initialised from", log)
         self.assertEqual([int(r["step"]) for r in _read_log(os.path.join(self.ckpt, "losses.csv"))], [7])
+        # its weight mean starts at the exported weights, not at the random ones G was built with: after one step
+        # at decay 0.5 it is halfway between the export and the trained G
+        step7 = torch_load(os.path.join(self.ckpt, "latest.pt"))
+        for k, v in step7["G_ema"].items():
+            self.assertTrue(torch.allclose(v, 0.5 * saved_g[k] + 0.5 * step7["G"][k], atol=1e-6), k)
         from psgan.config import preset
         from psgan.networks import Generator
         from psgan.trainer import generator_weights_from_onnx
