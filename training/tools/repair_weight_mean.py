@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from psgan.config import Config  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
-from psgan.trainer import generator_weights_from_onnx, torch_load  # noqa: E402
+from psgan.device import torch_load  # noqa: E402
+from psgan.trainer import generator_weights_from_onnx  # noqa: E402
 
 
 def repair_weight_mean(ema: Dict[str, torch.Tensor], wrong_start: Dict[str, torch.Tensor],
