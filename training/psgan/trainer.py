@@ -65,6 +65,9 @@ class Trainer:
         restarts the weight mean at those weights: the mean was copied from G's random initialisation when the trainer
         was built, and must not keep that in it."""
         self.step = generator_weights_from_onnx(self.G, path)
+        self._start_mean_at_generator()
+
+    def _start_mean_at_generator(self) -> None:
         if self.G_ema is not None:
             self.G_ema.load_state_dict(self.G.state_dict())
 
@@ -257,7 +260,7 @@ class Trainer:
             if sd.get("G_ema") is not None:
                 self.G_ema.load_state_dict(sd["G_ema"])
             else:   # a checkpoint of a run without the mean: the mean starts here, at the loaded generator
-                self.G_ema.load_state_dict(sd["G"])
+                self._start_mean_at_generator()
                 self.log("note: %s has no weight mean; it starts from its generator" % path)
         self.MG.load_state_dict(sd["MG"])
         if self.DG is not None and sd.get("DG") is not None:

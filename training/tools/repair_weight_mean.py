@@ -37,8 +37,7 @@ def repair_weight_mean(ema: Dict[str, torch.Tensor], wrong_start: Dict[str, torc
     if set(ema) != set(wrong_start) or set(ema) != set(right_start):
         raise ValueError("the three state dicts hold different tensors")
     weight = decay ** updates
-    return {k: (v + weight * (right_start[k].to(v.dtype) - wrong_start[k].to(v.dtype))) if v.is_floating_point() else v
-            for k, v in ema.items()}
+    return {k: v + weight * (right_start[k] - wrong_start[k]) if v.is_floating_point() else v for k, v in ema.items()}
 
 
 def _cosine(a: Dict[str, torch.Tensor], b: Dict[str, torch.Tensor]) -> float:
