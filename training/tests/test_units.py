@@ -27,7 +27,7 @@ from psgan.trainer import Trainer, ema_update  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 from average_generators import average_state_dicts  # noqa: E402
-from model_card import wall_seconds  # noqa: E402
+from model_card import tensor_entry, wall_seconds  # noqa: E402
 from repair_weight_mean import repair_weight_mean  # noqa: E402
 
 
@@ -220,6 +220,14 @@ class ModelCardTest(unittest.TestCase):
         # train.py restarts its clock on --resume: 300 s before the stop, then 60 s after it
         rows = [{"wall_s": w} for w in ("100", "200", "300", "20", "40", "60")]
         self.assertEqual(wall_seconds(rows), 360)
+
+    def test_symbolic_spatial_dims_are_written_as_the_working_size_and_the_batch_as_n(self):
+        from onnx import TensorProto, helper
+        dims = ["N", 3, "Tanhoutput_dim_2", "Tanhoutput_dim_3"]   # as export_onnx.py leaves the output
+        out = helper.make_tensor_value_info("output", TensorProto.FLOAT, dims)
+        self.assertEqual(tensor_entry(out, "RGB", 256)["shape"], ["N", 3, 256, 256])
+        fixed = helper.make_tensor_value_info("source", TensorProto.FLOAT, ["batch", 3, 128, 128])
+        self.assertEqual(tensor_entry(fixed, "RGB", 256)["shape"], ["N", 3, 128, 128])
 
 
 class WeightMeanTest(unittest.TestCase):

@@ -30,10 +30,14 @@ def _mean_rows(rows, keys):
     return {k: round(sum(float(r[k]) for r in rows) / len(rows), 4) for k in keys}
 
 
-def _tensor(value_info, normalisation):
+def tensor_entry(value_info, normalisation, size):
+    """A card entry for an NCHW tensor. The batch dimension is dynamic ("N"). The exporter leaves the output's height
+    and width symbolic (names such as 'Tanhoutput_dim_2'), but the generator is fully convolutional and maps a
+    size x size input to a size x size output, so a symbolic spatial dimension is written as the working size."""
     dims = [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
-    return {"name": value_info.name, "shape": ["N" if isinstance(d, str) else d for d in dims], "dtype": "float32",
-            "layout": "NCHW", "normalisation": normalisation}
+    shape = [d if isinstance(d, int) else "N" if i == 0 else size for i, d in enumerate(dims)]
+    return {"name": value_info.name, "shape": shape, "dtype": "float32", "layout": "NCHW",
+            "normalisation": normalisation}
 
 
 def wall_seconds(rows):
@@ -106,6 +110,7 @@ def main(argv=None):
 
     cfg = run["config"]
     params = run["parameters"]["generator"]
+    size = int(meta["makeupapi.size"])
     card = {
         "name": "psgan-generator",
         "file": os.path.basename(args.onnx),
@@ -114,9 +119,10 @@ def main(argv=None):
         "precision": "fp32",
         "architecture": "improved PSGAN generator without AMM (training/psgan/networks.py), preset '%s' (g_ch %d), "
                         "%.2f M parameters" % (cfg["name"], cfg["model"]["g_ch"], params / 1e6),
-        "inputs": [_tensor(model.graph.input[0], "RGB, x = pixel / 127.5 - 1"),
-                   _tensor(model.graph.input[1], "RGB, x = pixel / 127.5 - 1; the reference warped onto the source's geometry")],
-        "outputs": [_tensor(model.graph.output[0], "RGB in [-1, 1]")],
+        "inputs": [tensor_entry(model.graph.input[0], "RGB, x = pixel / 127.5 - 1", size),
+                   tensor_entry(model.graph.input[1], "RGB, x = pixel / 127.5 - 1; the reference warped onto the "
+                                "source's geometry", size)],
+        "outputs": [tensor_entry(model.graph.output[0], "RGB in [-1, 1]", size)],
         "training": {"data": DATA, "total_steps": end_step, "batch_size": 1,
                      "stages": stages},
         "licence": LICENCE,
