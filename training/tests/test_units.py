@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from onnx import TensorProto, helper  # noqa: E402
 
 from psgan import losses as L  # noqa: E402
 from psgan import regions as R  # noqa: E402
@@ -222,7 +223,6 @@ class ModelCardTest(unittest.TestCase):
         self.assertEqual(wall_seconds(rows), 360)
 
     def test_symbolic_spatial_dims_are_written_as_the_working_size_and_the_batch_as_n(self):
-        from onnx import TensorProto, helper
         dims = ["N", 3, "Tanhoutput_dim_2", "Tanhoutput_dim_3"]   # as export_onnx.py leaves the output
         out = helper.make_tensor_value_info("output", TensorProto.FLOAT, dims)
         self.assertEqual(tensor_entry(out, "RGB", 256)["shape"], ["N", 3, 256, 256])
