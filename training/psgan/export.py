@@ -45,6 +45,7 @@ def export_generator(G: torch.nn.Module, path: str, size: int = 256, train_steps
                           **onnx_export_kwargs())
     model = onnx.load(tmp)
     _inline_identity_initializers(model)
+    _pin_output_size(model, size)
     meta = {
         "makeupapi.model": "psgan-generator",
         "makeupapi.size": str(size),
@@ -61,6 +62,19 @@ def export_generator(G: torch.nn.Module, path: str, size: int = 256, train_steps
     onnx.save(model, path)
     os.remove(tmp)
     return path
+
+
+def _pin_output_size(model, size: int) -> None:
+    """The tracer cannot prove that the output keeps the input's height and width (the generator's
+    upsampling path), so it leaves them symbolic ("Tanhoutput_dim_2"). The generator always returns the
+    working size; writing it into the graph lets a runtime check the output shape when it loads the file
+    (GeneratorMakeupEngine's RequireOutput accepts any value for a symbolic axis)."""
+    for out in model.graph.output:
+        dims = out.type.tensor_type.shape.dim
+        for axis in (2, 3):
+            if len(dims) == 4 and not dims[axis].HasField("dim_value"):
+                dims[axis].Clear()
+                dims[axis].dim_value = size
 
 
 def _inline_identity_initializers(model) -> None:

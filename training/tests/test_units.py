@@ -143,6 +143,17 @@ class NetworkTest(unittest.TestCase):
         # zero-initialised makeup matrices: the reference has no effect at init
         self.assertTrue(torch.allclose(out, out2))
 
+    def test_exported_generator_declares_the_working_size_as_its_output_shape(self):
+        import onnx
+        from psgan.export import export_generator
+        G = Generator(preset("smoke").model).eval()
+        with tempfile.TemporaryDirectory() as d:
+            path = export_generator(G, os.path.join(d, "g.onnx"), size=256, train_steps=7)
+            model = onnx.load(path)
+        for tensor in (*model.graph.input, model.graph.output[0]):
+            dims = [x.dim_param or x.dim_value for x in tensor.type.tensor_type.shape.dim]
+            self.assertEqual(dims, ["N", 3, 256, 256], tensor.name)
+
     def test_region_discriminators(self):
         cfg = preset("smoke")
         MG = MakeupGan(cfg.model)
