@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+import onnx  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
 
 from psgan import losses as L  # noqa: E402
@@ -23,6 +24,7 @@ from psgan import regions as R  # noqa: E402
 from psgan.config import Config, preset  # noqa: E402
 from psgan.data import FLIP68, Group, _LABEL_SWAP, domain_of  # noqa: E402
 from psgan.discriminators import MakeupGan  # noqa: E402
+from psgan.export import export_generator  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
 from psgan.trainer import Trainer, ema_update  # noqa: E402
 
@@ -144,8 +146,6 @@ class NetworkTest(unittest.TestCase):
         self.assertTrue(torch.allclose(out, out2))
 
     def test_exported_generator_declares_the_working_size_as_its_output_shape(self):
-        import onnx
-        from psgan.export import export_generator
         G = Generator(preset("smoke").model).eval()
         with tempfile.TemporaryDirectory() as d:
             path = export_generator(G, os.path.join(d, "g.onnx"), size=256, train_steps=7)
