@@ -65,10 +65,9 @@ def export_generator(G: torch.nn.Module, path: str, size: int = 256, train_steps
 
 
 def _pin_output_size(model, size: int) -> None:
-    """The tracer cannot prove that the output keeps the input's height and width (the generator's
-    upsampling path), so it leaves them symbolic ("Tanhoutput_dim_2"). The generator always returns the
-    working size; writing it into the graph lets a runtime check the output shape when it loads the file
-    (GeneratorMakeupEngine's RequireOutput accepts any value for a symbolic axis)."""
+    """torch.onnx.export leaves the output's height and width symbolic ("Tanhoutput_dim_2") even though the
+    generator always returns the working size. Writing the size into the graph lets a runtime check the output
+    shape when it loads the file (GeneratorMakeupEngine's RequireOutput accepts any value on a symbolic axis)."""
     for out in model.graph.output:
         dims = out.type.tensor_type.shape.dim
         for axis in (2, 3):

@@ -234,7 +234,7 @@ class ModelCardTest(unittest.TestCase):
         self.assertEqual(wall_seconds(rows), 360)
 
     def test_symbolic_spatial_dims_are_written_as_the_working_size_and_the_batch_as_n(self):
-        dims = ["N", 3, "Tanhoutput_dim_2", "Tanhoutput_dim_3"]   # as export_onnx.py leaves the output
+        dims = ["N", 3, "Tanhoutput_dim_2", "Tanhoutput_dim_3"]   # an output exported before _pin_output_size
         out = helper.make_tensor_value_info("output", TensorProto.FLOAT, dims)
         self.assertEqual(tensor_entry(out, "RGB", 256)["shape"], ["N", 3, 256, 256])
         fixed = helper.make_tensor_value_info("source", TensorProto.FLOAT, ["batch", 3, 128, 128])

@@ -31,9 +31,10 @@ def _mean_rows(rows, keys):
 
 
 def tensor_entry(value_info, normalisation, size):
-    """A card entry for an NCHW tensor. The batch dimension is dynamic ("N"). The exporter leaves the output's height
-    and width symbolic (names such as 'Tanhoutput_dim_2'), but the generator is fully convolutional and maps a
-    size x size input to a size x size output, so a symbolic spatial dimension is written as the working size."""
+    """A card entry for an NCHW tensor. The batch dimension is dynamic ("N"). Files exported before the exporter wrote
+    the output's size (psgan/export.py, _pin_output_size) have a symbolic height and width there (names such as
+    'Tanhoutput_dim_2'); the generator maps a size x size input to a size x size output, so such a dimension is
+    written as the working size. Newer files carry the size themselves."""
     dims = [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
     shape = [d if isinstance(d, int) else "N" if i == 0 else size for i, d in enumerate(dims)]
     return {"name": value_info.name, "shape": shape, "dtype": "float32", "layout": "NCHW",
