@@ -49,6 +49,10 @@ sum_field() { awk -v f="$1" '$0 ~ "^ +" f ": +[0-9]+ *$" {s+=$2} END {print s+0}
 dotnet_passed=$(sum_field Passed)
 dotnet_failed=$(sum_field Failed)
 
+# CI shows only the end of this output: repeat each failure there (name, message, the first lines of its trace).
+awk '/^  Failed [^ ]/ { p = 1; n = 0; print "FAILED (.NET):" } /^  (Passed|Skipped) / { p = 0 } p && n++ < 25' "$log"
+awk '/^(FAIL|ERROR): / { p = 1; n = 0; print "FAILED (Python):" } /^(-{50,}|Ran [0-9]+ test)/ && n > 2 { p = 0 } p && n++ < 25' "$py_log"
+
 passed=$(( ${dotnet_passed:-0} + py_ran - py_failed ))
 failed=$(( ${dotnet_failed:-0} + py_failed ))
 echo "tests: ${passed} passed, ${failed} failed"

@@ -26,6 +26,11 @@ public sealed class BodyLimitTests(ApiFactory factory) : IClassFixture<ApiFactor
         app.UseKestrel(0);
         app.StartServer();
         using var client = app.CreateClient();
+        // Kestrel answers 413 from the Content-Length alone and then closes the connection. A client still sending the
+        // body can see that close as a reset before it reads the answer (2 in 300 tries on the 2-core machine). With
+        // "Expect: 100-continue" the body is held back until the server asks for it, which it never does here, so the
+        // 413 is always read (0 in 1000 tries): what an uploader of large photos should send.
+        client.DefaultRequestHeaders.ExpectContinue = true;
 
         using var response = await client.PostAsync("/transfer", Form.Transfer(TestImages.NoisePng(200, 200), TestImages.GreyPng()));
         await ProblemAssert.IsProblem(response, HttpStatusCode.RequestEntityTooLarge, "image_too_large");
