@@ -26,6 +26,11 @@ namespace MakeupApi.Cli;
 ///   --generator FILE   the generator model to run (default: the one the service uses); for scoring training
 ///                      checkpoints without touching onnx-models/
 ///   --csv FILE         one row per pair and engine with every measure, for finding the pairs that miss a target
+///   --unseen-by INDEX  leave out every photo the training set of this index.json was made from, so the generator is
+///                      measured on faces it never trained on (training/prepared-wide/index.json names every photo
+///                      the committed file has seen; training/README.md)
+///   --unseen-side S    where --unseen-by leaves photos out: sources, references or both (default both); the committed
+///                      file trained on all 55 makeup photos, so with them as references only "sources" leaves any
 /// Per region (lips, eye shadow, skin): CIEDE2000 between the output's and the reference's mean colours, the share of
 /// the way moved, and the Bhattacharyya distance of their a*b* histograms; SSIM of the luminance detail layer against
 /// the source (structure kept); landmark drift / eye-corner distance (identity kept); pixels changed outside the
@@ -63,10 +68,39 @@ internal static class CompareEnginesCommand
             engines.RemoveAll(e => !names.Contains(e.Name, StringComparer.OrdinalIgnoreCase));
             if (engines.Count == 0) { Console.Error.WriteLine($"compare-engines: none of '{only}' is available"); return 2; }
         }
+        var sourcePhotos = ImagesIn(sources).ToList();
+        var referencePhotos = ImagesIn(references).ToList();
+        if (cl.Get("unseen-by") is { } indexPath)
+        {
+            var side = cl.Get("unseen-side", "both");
+            if (side is not ("sources" or "references" or "both"))
+            {
+                Console.Error.WriteLine($"compare-engines: --unseen-side is sources, references or both, not '{side}'");
+                return 2;
+            }
+            TrainingSetIndex trainedOn;
+            try { trainedOn = TrainingSetIndex.Load(indexPath); }
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                Console.Error.WriteLine("compare-engines: " + e.Message);
+                return 2;
+            }
+            int before = sourcePhotos.Count + referencePhotos.Count;
+            if (side != "references") sourcePhotos.RemoveAll(trainedOn.Used);
+            if (side != "sources") referencePhotos.RemoveAll(trainedOn.Used);
+            Console.WriteLine($"--unseen-by: {before - sourcePhotos.Count - referencePhotos.Count} photos left out ({side}), used by the {trainedOn.Count}-photo training set");
+            if (sourcePhotos.Count == 0 || referencePhotos.Count == 0)
+            {
+                Console.Error.WriteLine($"compare-engines: training used every {(sourcePhotos.Count == 0 ? "source" : "reference")} photo; " +
+                    "pass other --sources/--references or --unseen-side, or prepare the training set with --hold-out-every K");
+                return 2;
+            }
+        }
+
         var pipeline = MakeupPipeline.Create(analyzer, engines, options);
         var notFound = new List<string>();
-        var bare = PairEvaluation.Prepare(pipeline, analyzer, ImagesIn(sources), notFound);
-        var makeup = PairEvaluation.Prepare(pipeline, analyzer, ImagesIn(references), notFound);
+        var bare = PairEvaluation.Prepare(pipeline, analyzer, sourcePhotos, notFound);
+        var makeup = PairEvaluation.Prepare(pipeline, analyzer, referencePhotos, notFound);
         try
         {
             var pairs = bare.SelectMany(s => makeup.Select(r => (s, r))).ToList();

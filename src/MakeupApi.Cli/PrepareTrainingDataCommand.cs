@@ -20,6 +20,9 @@ namespace MakeupApi.Cli;
 ///   --helen N          extra sources from HELEN (default 100; mixed makeup, used as source only)
 ///   --poses N          extra sources from FASSEG with |yaw| at most 45 degrees (default 60), for pose robustness
 ///   --seed S           random seed (default 1)
+///   --hold-out-every K leave every K-th photo of the makeup set (bare and made-up alike) out of training (default 0:
+///                      none), so that compare-engines --unseen-by INDEX can measure on pairs whose two faces training
+///                      never saw
 /// Layout (training/README.md): index.json; faces/ID.jpg, faces/ID.labels.png; pairs/SRC__REF.jpg, pairs/SRC__REF.labels.png.
 /// Photos are JPEG (quality 95) and label maps PNG, so the default set (~35 MB) travels to a GPU machine (64 MiB limit).
 /// </summary>
@@ -31,6 +34,8 @@ internal static class PrepareTrainingDataCommand
         var data = cl.Get("data") ?? SharedData.Locate(Directory.GetCurrentDirectory());
         var output = cl.Get("out", "training/prepared");
         int size = cl.Get("size", 256), refsPerSource = cl.Get("refs", 4), helenCount = cl.Get("helen", 100), poseCount = cl.Get("poses", 60);
+        int holdOutEvery = cl.Get("hold-out-every", 0);
+        if (holdOutEvery is < 0 or 1) { Console.Error.WriteLine("prepare-training-data: --hold-out-every is 0 (none) or at least 2"); return 2; }
         var random = new Random(cl.Get("seed", 1));
 
         using var models = FaceAnalysisFactory.CreateAll();
@@ -44,14 +49,15 @@ internal static class PrepareTrainingDataCommand
         var sources = new List<(string Id, string Kind, string Path)>();
         string makeupDir = Path.Combine(data, "makeup", "images");
         foreach (var (kind, prefix) in new[] { ("makeup", "mk"), ("non-makeup", "nm") })
-            foreach (var f in Directory.EnumerateFiles(Path.Combine(makeupDir, kind), "*.png").Order(StringComparer.Ordinal))
-                sources.Add(($"{prefix}_{Path.GetFileNameWithoutExtension(f)}", kind, f));
+            foreach (var f in Directory.EnumerateFiles(Path.Combine(makeupDir, kind), "*.png").Order(StringComparer.Ordinal)
+                         .Where((_, i) => holdOutEvery == 0 || i % holdOutEvery != holdOutEvery - 1))
+                sources.Add((TrainingSetIndex.FaceId(prefix, f), kind, f));
         foreach (var f in Directory.EnumerateFiles(Path.Combine(data, "landmarks", "helen-train"), "*.jpg").Order(StringComparer.Ordinal)
                      .OrderBy(_ => random.Next()).Take(helenCount))
-            sources.Add(($"he_{Path.GetFileNameWithoutExtension(f)}", "helen", f));
+            sources.Add((TrainingSetIndex.FaceId("he", f), "helen", f));
         foreach (var f in Directory.EnumerateFiles(Path.Combine(data, "poses", "fasseg-v3"), "*.jpg").Order(StringComparer.Ordinal)
                      .Where(f => Math.Abs(YawFromName(f) ?? 90) <= 45).OrderBy(_ => random.Next()).Take(poseCount))
-            sources.Add(($"po_{Path.GetFileNameWithoutExtension(f)}", "pose", f));
+            sources.Add((TrainingSetIndex.FaceId("po", f), "pose", f));
 
         var faces = new Dictionary<string, AlignedFace>();
         var entries = new List<object>();
