@@ -21,7 +21,8 @@ import onnx
 
 LOSSES = ["g_total", "cyc", "per", "hist_lip", "hist_eye", "hist_skin", "g_mgan", "d_region", "d_global"]
 DATA = ("makeupapi-cli prepare-training-data (defaults): 258 faces (55 makeup, 43 bare, 100 HELEN, 60 FASSEG "
-        "|yaw|<=45) and 984 pairs, aligned 256x256 crops, parser labels, pose-corrected references, from ../shared/data")
+        "|yaw|<=45) and 984 pairs, aligned 256x256 crops, parser labels, pose-corrected references, from ../shared/data; "
+        "a stage with its own 'data' entry trained on that instead")
 LICENCE = ("trained in this repository; training photos CC BY-NC-SA 4.0 (CSD-MT, SSAT, SHMT), BeautyGAN set (no licence "
            "stated), HELEN and FASSEG (research use): non-commercial use only")
 
@@ -83,6 +84,8 @@ def main(argv=None):
     p.add_argument("--device", required=True, help="where it ran, in words")
     p.add_argument("--status", required=True, help="e.g. 'UNDERTRAINED: ...'")
     p.add_argument("--export-check", default="", help="train.py's 'max |onnx - torch|' line")
+    p.add_argument("--data", default=None,
+                   help="this stage's training data, in words, when it is not the default prepared set")
     args = p.parse_args(argv)
 
     model = onnx.load(args.onnx)
@@ -107,6 +110,8 @@ def main(argv=None):
     if "makeupapi.ema_decay" in meta:
         # train.py --ema-decay / export_onnx.py --ema: the file is the running mean, not the trained generator
         this["weights"] = "exponential moving average of the generator's weights, decay " + meta["makeupapi.ema_decay"]
+    if args.data:
+        this["data"] = args.data
     stages.append(this)
 
     cfg = run["config"]
