@@ -70,31 +70,10 @@ internal static class CompareEnginesCommand
         }
         var sourcePhotos = ImagesIn(sources).ToList();
         var referencePhotos = ImagesIn(references).ToList();
-        if (cl.Get("unseen-by") is { } indexPath)
+        if (LeaveOutTrainedOn(cl, sourcePhotos, referencePhotos) is { } problem)
         {
-            var side = cl.Get("unseen-side", "both");
-            if (side is not ("sources" or "references" or "both"))
-            {
-                Console.Error.WriteLine($"compare-engines: --unseen-side is sources, references or both, not '{side}'");
-                return 2;
-            }
-            TrainingSetIndex trainedOn;
-            try { trainedOn = TrainingSetIndex.Load(indexPath); }
-            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
-            {
-                Console.Error.WriteLine("compare-engines: " + e.Message);
-                return 2;
-            }
-            int before = sourcePhotos.Count + referencePhotos.Count;
-            if (side != "references") sourcePhotos.RemoveAll(trainedOn.Used);
-            if (side != "sources") referencePhotos.RemoveAll(trainedOn.Used);
-            Console.WriteLine($"--unseen-by: {before - sourcePhotos.Count - referencePhotos.Count} photos left out ({side}), used by the {trainedOn.Count}-photo training set");
-            if (sourcePhotos.Count == 0 || referencePhotos.Count == 0)
-            {
-                Console.Error.WriteLine($"compare-engines: training used every {(sourcePhotos.Count == 0 ? "source" : "reference")} photo; " +
-                    "pass other --sources/--references or --unseen-side, or prepare the training set with --hold-out-every K");
-                return 2;
-            }
+            Console.Error.WriteLine("compare-engines: " + problem);
+            return 2;
         }
 
         var pipeline = MakeupPipeline.Create(analyzer, engines, options);
@@ -140,6 +119,29 @@ internal static class CompareEnginesCommand
             foreach (var p in bare.Concat(makeup)) p.Dispose();
         }
         return 0;
+    }
+
+    /// <summary>
+    /// --unseen-by INDEX [--unseen-side S]: removes from the photo lists every photo the training set of INDEX was made
+    /// from. Returns why the options cannot be followed, or null.
+    /// </summary>
+    private static string? LeaveOutTrainedOn(CommandLine cl, List<string> sourcePhotos, List<string> referencePhotos)
+    {
+        if (cl.Get("unseen-by") is not { } indexPath) return null;
+        var side = cl.Get("unseen-side", "both");
+        if (side is not ("sources" or "references" or "both"))
+            return $"--unseen-side is sources, references or both, not '{side}'";
+        TrainingSetIndex trainedOn;
+        try { trainedOn = TrainingSetIndex.Load(indexPath); }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException) { return e.Message; }
+
+        int before = sourcePhotos.Count + referencePhotos.Count;
+        if (side != "references") sourcePhotos.RemoveAll(trainedOn.Used);
+        if (side != "sources") referencePhotos.RemoveAll(trainedOn.Used);
+        Console.WriteLine($"--unseen-by: {before - sourcePhotos.Count - referencePhotos.Count} photos left out ({side}), used by the {trainedOn.Count}-photo training set");
+        if (sourcePhotos.Count > 0 && referencePhotos.Count > 0) return null;
+        return $"training used every {(sourcePhotos.Count == 0 ? "source" : "reference")} photo; " +
+               "pass other --sources/--references or --unseen-side, or prepare the training set with --hold-out-every K";
     }
 
     private static IEnumerable<string> ImagesIn(string folder) =>
