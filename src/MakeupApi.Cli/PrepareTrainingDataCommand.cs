@@ -24,7 +24,8 @@ namespace MakeupApi.Cli;
 ///                      none), so that compare-engines --unseen-by INDEX can measure on pairs whose two faces training
 ///                      never saw
 /// Layout (training/README.md): index.json; faces/ID.jpg, faces/ID.labels.png; pairs/SRC__REF.jpg, pairs/SRC__REF.labels.png.
-/// Photos are JPEG (quality 95) and label maps PNG, so the default set (~35 MB) travels to a GPU machine (64 MiB limit).
+/// Photos are JPEG (quality 95) and label maps PNG, so the default set (30 MiB) travels to a GPU machine: the limit, 64 MiB,
+/// counts the tracked tree (~20 MiB) too, so --helen 250 (49 MiB) does not and --hold-out-every 5 --helen 200 (39.8 MiB) does.
 /// </summary>
 internal static class PrepareTrainingDataCommand
 {
