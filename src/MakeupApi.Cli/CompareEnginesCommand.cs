@@ -14,23 +14,8 @@ using OpenCvSharp;
 namespace MakeupApi.Cli;
 
 /// <summary>
-/// compare-engines: runs every available engine over source x reference pairs and writes a table and a contact sheet.
-///   --sources DIR      bare faces (default: shared makeup/images/non-makeup)
-///   --references DIR   makeup faces (default: shared makeup/images/makeup)
-///   --pairs N          at most N pairs, spread evenly over all of them (default: all)
-///   --table FILE       markdown table (default: stdout only)
-///   --sheet FILE       contact sheet PNG: source | reference | one column per engine (default: none)
-///   --sheet-rows N     rows on the sheet (default 6)
-///   --color-return S   colour-return strength (default: PipelineOptions' default)
-///   --engines LIST     comma-separated engine names to run (default: every available engine)
-///   --generator FILE   the generator model to run (default: the one the service uses); for scoring training
-///                      checkpoints without touching onnx-models/
-///   --csv FILE         one row per pair and engine with every measure, for finding the pairs that miss a target
-///   --unseen-by INDEX  leave out every photo the training set of this index.json was made from, so the generator is
-///                      measured on faces it never trained on (training/prepared-wide/index.json names every photo
-///                      the committed file has seen; training/README.md)
-///   --unseen-side S    where --unseen-by leaves photos out: sources, references or both (default both); the committed
-///                      file trained on all 55 makeup photos, so with them as references only "sources" leaves any
+/// compare-engines: runs every available engine over source x reference pairs and writes a table and a contact sheet
+/// (options: <see cref="Command"/>).
 /// Per region (lips, eye shadow, skin): CIEDE2000 between the output's and the reference's mean colours, the share of
 /// the way moved, and the Bhattacharyya distance of their a*b* histograms; SSIM of the luminance detail layer against
 /// the source (structure kept); landmark drift / eye-corner distance (identity kept); pixels changed outside the
@@ -38,14 +23,42 @@ namespace MakeupApi.Cli;
 /// </summary>
 internal static class CompareEnginesCommand
 {
-    public static int Run(string[] args)
+    public static readonly CliCommand Command = new("compare-engines",
+        "runs every available engine over source x reference pairs and writes a table of region colour, detail, " +
+        "identity, background and time measures, and a contact sheet",
+        [
+            new("sources", "DIR", "bare faces (default: shared makeup/images/non-makeup)"),
+            new("references", "DIR", "makeup faces (default: shared makeup/images/makeup)"),
+            new("pairs", "N", "at most N pairs, spread evenly over all of them (default: all)"),
+            new("table", "FILE", "markdown table (default: stdout only)"),
+            new("sheet", "FILE", "contact sheet image: source | reference | one column per engine (default: none)"),
+            new("sheet-rows", "N", "rows on the sheet (default 6)"),
+            new("color-return", "S", "colour-return strength (default: PipelineOptions' default)"),
+            new("engines", "LIST", "comma-separated engine names to run (default: every available engine)"),
+            new("generator", "FILE", "the generator model to run (default: the one the service uses); for scoring " +
+                "training checkpoints without touching onnx-models/"),
+            new("csv", "FILE", "one row per pair and engine with every measure, for finding the pairs that miss a target"),
+            new("unseen-by", "INDEX", "leave out every photo the training set of this index.json was made from, so the " +
+                "generator is measured on faces it never trained on (training/README.md names the committed file's set)"),
+            new("unseen-side", "S", "where --unseen-by leaves photos out: sources, references or both (default both); " +
+                "the committed file trained on all 55 makeup photos, so with them as references only 'sources' leaves any"),
+        ],
+        "Medians over the pairs: dE = CIEDE2000 of mean colours, moved = 1 - dE(out, ref) / dE(source, ref), " +
+        "hist = Bhattacharyya distance of a*b* histograms, detail SSIM against the source, drift = landmark displacement / outer-eye distance.",
+        Run);
+
+    private static int Run(CommandLine cl)
     {
-        var cl = new CommandLine(args);
         var data = SharedData.Locate(Directory.GetCurrentDirectory());
         var sources = cl.Get("sources", Path.Combine(data, "makeup", "images", "non-makeup"));
         var references = cl.Get("references", Path.Combine(data, "makeup", "images", "makeup"));
         var options = new PipelineOptions();
-        if (cl.Get("color-return") is { } cr) options = options with { ColorReturnStrength = float.Parse(cr, CultureInfo.InvariantCulture) };
+        if (cl.Get("color-return") is not null)
+        {
+            double strength = cl.Get("color-return", 0.0);
+            if (strength is < 0 or > 1) throw new UsageException($"--color-return is a strength from 0 to 1, not {strength}");
+            options = options with { ColorReturnStrength = (float)strength };
+        }
 
         var models = new ModelOptions();
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
@@ -130,7 +143,7 @@ internal static class CompareEnginesCommand
         if (cl.Get("unseen-by") is not { } indexPath) return null;
         var side = cl.Get("unseen-side", "both");
         if (side is not ("sources" or "references" or "both"))
-            return $"--unseen-side is sources, references or both, not '{side}'";
+            throw new UsageException($"--unseen-side is sources, references or both, not '{side}'");
         TrainingSetIndex trainedOn;
         try { trainedOn = TrainingSetIndex.Load(indexPath); }
         catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException) { return e.Message; }

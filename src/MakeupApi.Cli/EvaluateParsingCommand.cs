@@ -7,23 +7,26 @@ using OpenCvSharp;
 
 namespace MakeupApi.Cli;
 
-/// <summary>
-/// eval-parsing: mean IoU per class of the face parser against the labelled makeup photos (CelebAMask-HQ labels,
-/// brows 2+3 and eyes 4+5 compared as unions, lips 12+13), with the parser's corrections turned on one at a time.
-///   --data DIR       shared data folder (default: ../shared/data beside the repository)
-///   --no-iris        mesh eyelids only (the service uses the iris model's eyelids by default: FaceAnalysis:UseIris)
-///   --per-photo      also list every photo's IoUs
-///   --repeats N      parses per photo for the timing line (default 5)
-///   --opencv-threads N  OpenCV's worker threads for this run (default: OpenCV's own choice)
-///   --sheet FILE     write a contact sheet: each photo with the parse tinted over it and the labels' outlines in white
-///   --sheet-count N  photos on the sheet (default 12, spread evenly over the set)
-/// The photos are parsed at the labels' 512x512, the size of the service's aligned crops.
-/// </summary>
+/// <summary>eval-parsing: the face parser's IoU per class against labelled photos (options: <see cref="Command"/>).</summary>
 internal static class EvaluateParsingCommand
 {
-    public static int Run(string[] args)
+    public static readonly CliCommand Command = new("eval-parsing",
+        "mean IoU per class of the face parser against the labelled makeup photos (CelebAMask-HQ labels, brows 2+3 and " +
+        "eyes 4+5 compared as unions, lips 12+13), with the parser's corrections turned on one at a time",
+        [
+            new("data", "DIR", "shared data folder (default: ../shared/data beside the repository)"),
+            new("no-iris", null, "mesh eyelids only (the service uses the iris model's eyelids by default: FaceAnalysis:UseIris)"),
+            new("per-photo", null, "also list every photo's IoUs"),
+            new("repeats", "N", "parses per photo for the timing line (default 5)"),
+            new("opencv-threads", "N", "OpenCV's worker threads for this run (default: OpenCV's own choice)"),
+            new("sheet", "FILE", "write a contact sheet: each photo with the parse tinted over it and the labels' outlines in white"),
+            new("sheet-count", "N", "photos on the sheet (default 12, spread evenly over the set)"),
+        ],
+        "The photos are parsed at the labels' 512x512, the size of the service's aligned crops.",
+        Run);
+
+    private static int Run(CommandLine cl)
     {
-        var cl = new CommandLine(args);
         var data = cl.Get("data") ?? SharedData.Locate(Directory.GetCurrentDirectory());
         if (cl.Get("opencv-threads") is not null) Cv2.SetNumThreads(cl.Get("opencv-threads", 0));
         var models = new ModelOptions();

@@ -9,20 +9,23 @@ using OpenCvSharp;
 
 namespace MakeupApi.Cli;
 
-/// <summary>
-/// fit-landmarks: derives the mesh-to-68 mapping and the mesh mirror index from data and writes landmark-mapping.json.
-///   --data DIR      shared data folder (default: ../shared/data beside the repository)
-///   --pixel-origin N  subtracted from .pts coordinates (default 1: 300-W files are 1-based)
-///   --no-iris         fit on the mesh's own eyelids (the service uses the iris model's by default)
-///   --passes N        mesh passes (default: DetectorOptions.MeshPasses, the service's)
-///   --out FILE      output (default: src/MakeupApi.Core/FaceAnalysis/Landmarks/landmark-mapping.json)
-/// Fits on the even-numbered HELEN photos, reports NME on the odd ones (held out), then refits on all of them.
-/// </summary>
+/// <summary>fit-landmarks: derives the mesh-to-68 mapping and the mesh mirror index from data (options: <see cref="Command"/>).</summary>
 internal static class FitLandmarksCommand
 {
-    public static int Run(string[] args)
+    public static readonly CliCommand Command = new("fit-landmarks",
+        "derives the mesh-to-68 landmark mapping and the mesh mirror index from data and writes landmark-mapping.json",
+        [
+            new("data", "DIR", "shared data folder (default: ../shared/data beside the repository)"),
+            new("pixel-origin", "X", "subtracted from .pts coordinates (default 1: 300-W files are 1-based)"),
+            new("no-iris", null, "fit on the mesh's own eyelids (the service uses the iris model's by default)"),
+            new("passes", "N", "mesh passes (default: DetectorOptions.MeshPasses, the service's)"),
+            new("out", "FILE", "output (default: src/MakeupApi.Core/FaceAnalysis/Landmarks/landmark-mapping.json, the committed file)"),
+        ],
+        "Fits on the even-numbered HELEN photos, reports NME on the odd ones (held out), then refits on all of them.",
+        Run);
+
+    private static int Run(CommandLine cl)
     {
-        var cl = new CommandLine(args);
         var data = cl.Get("data") ?? SharedData.Locate(Directory.GetCurrentDirectory());
         var output = cl.Get("out", "src/MakeupApi.Core/FaceAnalysis/Landmarks/landmark-mapping.json");
         var models = new ModelOptions();
@@ -32,7 +35,7 @@ internal static class FitLandmarksCommand
         using var iris = cl.Has("no-iris") ? null : FaceAnalysisFactory.CreateIris(models);
 
         var passes = cl.Get("passes", new DetectorOptions().MeshPasses);
-        var pixelOrigin = double.Parse(cl.Get("pixel-origin", "1"), System.Globalization.CultureInfo.InvariantCulture);
+        var pixelOrigin = cl.Get("pixel-origin", 1.0);
         var helen = HelenDataset.Load(Path.Combine(data, "landmarks", "helen-train"), pixelOrigin);
         var samples = new List<LandmarkMappingFitter.Sample>();
         var missed = new List<string>();

@@ -12,31 +12,39 @@ namespace MakeupApi.Cli;
 
 /// <summary>
 /// prepare-training-data: writes the generator's training set with the service's own stages (detector, mesh, aligner,
-/// parser, pose correction), so training sees exactly the crops, masks and warps the service produces.
-///   --data DIR         shared data folder (default: ../shared/data beside the repository)
-///   --out DIR          output folder (default: training/prepared, git-ignored)
-///   --size N           crop side (default 256, the generator's working size)
-///   --refs K           makeup references per source, drawn at random (default 4); each pair is written in both directions
-///   --helen N          extra sources from HELEN (default 100; mixed makeup, used as source only)
-///   --poses N          extra sources from FASSEG with |yaw| at most 45 degrees (default 60), for pose robustness
-///   --seed S           random seed (default 1)
-///   --hold-out-every K leave every K-th photo of the makeup set (bare and made-up alike) out of training (default 0:
-///                      none), so that compare-engines --unseen-by INDEX can measure on pairs whose two faces training
-///                      never saw
-/// Layout (training/README.md): index.json; faces/ID.jpg, faces/ID.labels.png; pairs/SRC__REF.jpg, pairs/SRC__REF.labels.png.
-/// Photos are JPEG (quality 95) and label maps PNG, so the default set (30 MiB) travels to a GPU machine: the limit, 64 MiB,
-/// counts the tracked tree (~20 MiB) too, so --helen 250 (49 MiB) does not and --hold-out-every 5 --helen 200 (39.8 MiB) does.
+/// parser, pose correction), so training sees exactly the crops, masks and warps the service produces (options:
+/// <see cref="Command"/>; layout: training/README.md).
 /// </summary>
 internal static class PrepareTrainingDataCommand
 {
-    public static int Run(string[] args)
+    public static readonly CliCommand Command = new("prepare-training-data",
+        "writes the generator's training set (aligned crops, label maps, pose-corrected references) with the service's own stages",
+        [
+            new("data", "DIR", "shared data folder (default: ../shared/data beside the repository)"),
+            new("out", "DIR", "output folder (default: training/prepared, git-ignored; its files are overwritten)"),
+            new("size", "N", "crop side (default 256, the generator's working size)"),
+            new("refs", "K", "makeup references per source, drawn at random (default 4); each pair is written in both directions"),
+            new("helen", "N", "extra sources from HELEN (default 100; mixed makeup, used as source only)"),
+            new("poses", "N", "extra sources from FASSEG with |yaw| at most 45 degrees (default 60), for pose robustness"),
+            new("seed", "S", "random seed (default 1)"),
+            new("hold-out-every", "K", "leave every K-th photo of the makeup set (bare and made-up alike) out of training " +
+                "(default 0: none), so that compare-engines --unseen-by INDEX can measure on pairs whose two faces training never saw"),
+        ],
+        """
+        Layout (training/README.md): index.json; faces/ID.jpg, faces/ID.labels.png; pairs/SRC__REF.jpg, pairs/SRC__REF.labels.png.
+        Photos are JPEG (quality 95) and label maps PNG, so the default set (30 MiB) travels to a GPU machine: the limit,
+        64 MiB, counts the tracked tree (~20 MiB) too, so --helen 250 (49 MiB) does not and --hold-out-every 5 --helen 200
+        (39.8 MiB) does.
+        """,
+        Run);
+
+    private static int Run(CommandLine cl)
     {
-        var cl = new CommandLine(args);
         var data = cl.Get("data") ?? SharedData.Locate(Directory.GetCurrentDirectory());
         var output = cl.Get("out", "training/prepared");
         int size = cl.Get("size", 256), refsPerSource = cl.Get("refs", 4), helenCount = cl.Get("helen", 100), poseCount = cl.Get("poses", 60);
         int holdOutEvery = cl.Get("hold-out-every", 0);
-        if (holdOutEvery is < 0 or 1) { Console.Error.WriteLine("prepare-training-data: --hold-out-every is 0 (none) or at least 2"); return 2; }
+        if (holdOutEvery is < 0 or 1) throw new UsageException("--hold-out-every is 0 (none) or at least 2");
         var random = new Random(cl.Get("seed", 1));
 
         using var models = FaceAnalysisFactory.CreateAll();
