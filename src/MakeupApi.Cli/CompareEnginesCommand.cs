@@ -53,12 +53,9 @@ internal static class CompareEnginesCommand
         var sources = cl.Get("sources", Path.Combine(data, "makeup", "images", "non-makeup"));
         var references = cl.Get("references", Path.Combine(data, "makeup", "images", "makeup"));
         var options = new PipelineOptions();
-        if (cl.Get("color-return") is not null)
-        {
-            double strength = cl.Get("color-return", 0.0);
-            if (strength is < 0 or > 1) throw new UsageException($"--color-return is a strength from 0 to 1, not {strength}");
-            options = options with { ColorReturnStrength = (float)strength };
-        }
+        double strength = cl.Get("color-return", (double)options.ColorReturnStrength);
+        if (strength is < 0 or > 1) throw new UsageException($"--color-return is a strength from 0 to 1, not {strength}");
+        options = options with { ColorReturnStrength = (float)strength };
 
         var models = new ModelOptions();
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
