@@ -53,6 +53,9 @@ def parse_args(argv=None):
     p.add_argument("--init-generator", default=None,
                    help="when not resuming: start G from this exported ONNX generator (same preset); its step count "
                         "carries on, the discriminators and optimisers start fresh")
+    p.add_argument("--d-warmup", type=int, default=0, metavar="N",
+                   help="with --init-generator: first train the fresh discriminators alone for N steps against the "
+                        "file's outputs (G frozen, not counted as steps)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     p.add_argument("--seed", type=int, default=0)
@@ -146,6 +149,10 @@ def main(argv=None) -> int:
         trainer.init_generator_from_onnx(args.init_generator)
         print("generator initialised from %s (trained %d steps); discriminators and optimisers fresh"
               % (args.init_generator, trainer.step))
+    if args.d_warmup < 0:
+        raise SystemExit("--d-warmup must be >= 0")
+    if args.d_warmup and not (args.init_generator and not resume_path):
+        raise SystemExit("--d-warmup needs --init-generator (a resumed checkpoint has its trained discriminators)")
 
     counts = trainer.parameter_counts()
     print("device %s, torch %s, threads %d, pairs %d, config %s" % (
@@ -177,6 +184,26 @@ def main(argv=None) -> int:
         log_f.close()
 
 
+def _warm_up_discriminators(args, trainer, batches, stop, t_start) -> None:
+    """--d-warmup: discriminator-only steps before the joint ones (Trainer.discriminator_step says why). They count
+    against --max-minutes like every other step."""
+    acc = {"d_region": 0.0, "d_global": 0.0}
+    t_log = time.time()
+    for i in range(1, args.d_warmup + 1):
+        if stop["flag"] or (args.max_minutes and time.time() - t_start > args.max_minutes * 60):
+            break
+        losses = trainer.discriminator_step(next(batches))
+        for k in acc:
+            acc[k] += losses[k]
+        if i % args.log_every == 0 or i == args.d_warmup:
+            n = args.log_every if i % args.log_every == 0 else i % args.log_every
+            print("D warm-up %d/%d  %.3f it/s  D region %.3f global %.3f" % (
+                i, args.d_warmup, n / max(1e-9, time.time() - t_log), acc["d_region"] / n, acc["d_global"] / n),
+                flush=True)
+            acc = {k: 0.0 for k in acc}
+            t_log = time.time()
+
+
 def _loop(args, cfg, ds, trainer, writer, log_f, stop) -> int:
     steps_per_epoch = max(1, len(ds) // args.batch_size)
     batches = infinite_batches(ds, args.batch_size, args.workers, args.seed, trainer.device,
@@ -186,6 +213,7 @@ def _loop(args, cfg, ds, trainer, writer, log_f, stop) -> int:
     acc = {k: 0.0 for k in LOSS_KEYS}
     n_acc = 0
     first_step = trainer.step
+    _warm_up_discriminators(args, trainer, batches, stop, t_start)
     while trainer.step < args.steps and not stop["flag"]:
         batch = next(batches)
         losses = trainer.train_step(batch)

@@ -112,36 +112,7 @@ class Trainer:
         rec = self.G(fake, src)
 
         # ---------------- discriminators
-        out: Dict[str, float] = {}
-        _requires_grad(self.MG, True)
-        _requires_grad(self.DG, True)
-        self.opt_d.zero_grad(set_to_none=True)
-        fake_d = fake.detach()
-        real_crops = self.MG.crops(ref, m_ref, b["ref_lmk"])
-        fake_crops = self.MG.crops(fake_d, m_src, b["src_lmk"])
-        real_logits = self.MG(real_crops)
-        fake_logits = self.MG(fake_crops)
-        d_region = src.new_zeros(())
-        for p in PARTS:
-            lp = L.gan_d_loss(real_logits[p], fake_logits[p])
-            out["d_" + p] = float(lp.detach())
-            d_region = d_region + lp
-        d_global = src.new_zeros(())
-        if self.DG is not None:
-            pool = torch.cat([src, ref], 0)
-            pool_kind = torch.cat([b["src_kind"], b["ref_kind"]], 0)
-            for name, k in DOMAINS:
-                real_k = pool[pool_kind == k]
-                fake_k = fake_d[b["ref_kind"] == k]
-                if len(real_k):
-                    d_global = d_global + 0.5 * (self.DG[name](real_k) - 1).pow(2).mean()
-                if len(fake_k):
-                    d_global = d_global + 0.5 * self.DG[name](fake_k).pow(2).mean()
-        d_total = d_region + d_global
-        d_total.backward()
-        self.opt_d.step()
-        out["d_region"] = float(d_region.detach())
-        out["d_global"] = float(d_global.detach())
+        out: Dict[str, float] = self._update_discriminators(b, fake.detach(), m_src, m_ref)
 
         # ---------------- generator
         _requires_grad(self.MG, False)
@@ -179,6 +150,57 @@ class Trainer:
         return out
 
     # ------------------------------------------------------------------------------
+    def discriminator_step(self, batch: Dict[str, torch.Tensor]) -> Dict[str, float]:
+        """Trains the discriminators alone for one step against G's current outputs; G, its weight mean and the step
+        count stay as they are. For a generator started from an exported file (init_generator_from_onnx), whose
+        discriminators start from random weights: without a warm-up, the first joint steps train G against
+        discriminators that cannot yet tell its outputs from real makeup. Measured in stage 18 (README): it does not by
+        itself prevent G's early loss after a restart, which comes with the raised learning rate as well."""
+        dev = self.device
+        b = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
+        self._set_lr()
+        m_src, _, _ = self.aligned_masks(b)
+        m_ref = R.region_masks(b["ref_lab"], self.cfg.loss.eye_band_radius)
+        self.G.train()   # the same mode as in train_step, so the discriminators see the outputs they will meet there
+        with torch.no_grad():
+            fake = self.G(b["src"], b["wref"])
+        return self._update_discriminators(b, fake, m_src, m_ref)
+
+    def _update_discriminators(self, b: Dict[str, torch.Tensor], fake_d: torch.Tensor, m_src, m_ref) -> Dict[str, float]:
+        """One optimiser step of the region discriminators (makeup GAN) and the global PatchGANs on real references
+        against the given (detached) outputs; returns their losses."""
+        src, ref = b["src"], b["ref"]
+        out: Dict[str, float] = {}
+        _requires_grad(self.MG, True)
+        _requires_grad(self.DG, True)
+        self.opt_d.zero_grad(set_to_none=True)
+        real_crops = self.MG.crops(ref, m_ref, b["ref_lmk"])
+        fake_crops = self.MG.crops(fake_d, m_src, b["src_lmk"])
+        real_logits = self.MG(real_crops)
+        fake_logits = self.MG(fake_crops)
+        d_region = src.new_zeros(())
+        for p in PARTS:
+            lp = L.gan_d_loss(real_logits[p], fake_logits[p])
+            out["d_" + p] = float(lp.detach())
+            d_region = d_region + lp
+        d_global = src.new_zeros(())
+        if self.DG is not None:
+            pool = torch.cat([src, ref], 0)
+            pool_kind = torch.cat([b["src_kind"], b["ref_kind"]], 0)
+            for name, k in DOMAINS:
+                real_k = pool[pool_kind == k]
+                fake_k = fake_d[b["ref_kind"] == k]
+                if len(real_k):
+                    d_global = d_global + 0.5 * (self.DG[name](real_k) - 1).pow(2).mean()
+                if len(fake_k):
+                    d_global = d_global + 0.5 * self.DG[name](fake_k).pow(2).mean()
+        d_total = d_region + d_global
+        d_total.backward()
+        self.opt_d.step()
+        out["d_region"] = float(d_region.detach())
+        out["d_global"] = float(d_global.detach())
+        return out
+
     def aligned_masks(self, b: Dict[str, torch.Tensor]):
         """Region masks of the source and of the reference warped onto it (both on the source geometry), and the
         feature weight of the cycle and perceptual losses (1 off the features, mask_floor inside them)."""

@@ -142,6 +142,45 @@ class SmokeTest(unittest.TestCase):
             shutil.copyfile(onnx_path, keep)
         print("\nsmoke: %.1f s, %s" % (time.time() - t0, line), file=sys.stderr)
 
+    def test_discriminator_warm_up_trains_only_the_discriminators(self):
+        from psgan.config import preset
+        from psgan.data import PreparedDataset
+        from psgan.export import export_generator
+        from psgan.trainer import Trainer
+
+        cfg = preset("smoke")
+        cfg.perceptual = "none"
+        cfg.optim.ema_decay = 0.5
+        torch.manual_seed(3)
+        onnx_path = os.path.join(self.tmp, "warm-up-start.onnx")
+        export_generator(Trainer(cfg, torch.device("cpu")).G, onnx_path, size=256, train_steps=40)
+
+        trainer = Trainer(cfg, torch.device("cpu"))
+        trainer.init_generator_from_onnx(onnx_path)
+        batch = {k: v.unsqueeze(0) for k, v in PreparedDataset(self.data, augment=False)[0].items()}
+        g_before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+        mean_before = {k: v.clone() for k, v in trainer.G_ema.state_dict().items()}
+        d_before = [p.detach().clone() for p in trainer.MG.parameters()] + \
+            [p.detach().clone() for p in trainer.DG.parameters()]
+        losses = trainer.discriminator_step(batch)
+        self.assertTrue(math.isfinite(losses["d_region"]) and math.isfinite(losses["d_global"]), losses)
+        self.assertEqual(trainer.step, 40)
+        for k, v in trainer.G.state_dict().items():
+            self.assertTrue(torch.equal(v, g_before[k]), k)
+        for k, v in trainer.G_ema.state_dict().items():
+            self.assertTrue(torch.equal(v, mean_before[k]), k)
+        d_after = list(trainer.MG.parameters()) + list(trainer.DG.parameters())
+        self.assertTrue(any(not torch.equal(a, b) for a, b in zip(d_after, d_before)), "no discriminator weight moved")
+        self.assertTrue(all(p.requires_grad for p in trainer.G.parameters()), "G left frozen for the joint steps")
+
+        # on the command line: warm-up steps are not counted as training steps; without --init-generator it is refused
+        self.ckpt = os.path.join(self.tmp, "warm-up")
+        log = self._train("--steps", "41", "--init-generator", onnx_path, "--d-warmup", "2", "--no-export")
+        self.assertIn("D warm-up 2/2", log)
+        self.assertEqual([int(r["step"]) for r in _read_log(os.path.join(self.ckpt, "losses.csv"))], [41])
+        with self.assertRaises(SystemExit):
+            self._train("--steps", "42", "--resume", "--d-warmup", "2", "--no-export")
+
 
 if __name__ == "__main__":
     unittest.main()
