@@ -188,6 +188,7 @@ def _warm_up_discriminators(args, trainer, batches, stop, t_start) -> None:
     """--d-warmup: discriminator-only steps before the joint ones (Trainer.discriminator_step says why). They count
     against --max-minutes like every other step."""
     acc = {"d_region": 0.0, "d_global": 0.0}
+    n_acc = 0
     t_log = time.time()
     for i in range(1, args.d_warmup + 1):
         if stop["flag"] or (args.max_minutes and time.time() - t_start > args.max_minutes * 60):
@@ -195,12 +196,13 @@ def _warm_up_discriminators(args, trainer, batches, stop, t_start) -> None:
         losses = trainer.discriminator_step(next(batches))
         for k in acc:
             acc[k] += losses[k]
+        n_acc += 1
         if i % args.log_every == 0 or i == args.d_warmup:
-            n = args.log_every if i % args.log_every == 0 else i % args.log_every
             print("D warm-up %d/%d  %.3f it/s  D region %.3f global %.3f" % (
-                i, args.d_warmup, n / max(1e-9, time.time() - t_log), acc["d_region"] / n, acc["d_global"] / n),
-                flush=True)
+                i, args.d_warmup, n_acc / max(1e-9, time.time() - t_log), acc["d_region"] / n_acc,
+                acc["d_global"] / n_acc), flush=True)
             acc = {k: 0.0 for k in acc}
+            n_acc = 0
             t_log = time.time()
 
 

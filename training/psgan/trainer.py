@@ -104,7 +104,6 @@ class Trainer:
         self._set_lr()
 
         m_src, m_w, weight = self.aligned_masks(b)
-        m_ref = R.region_masks(b["ref_lab"], lc.eye_band_radius)
 
         # forward: transfer and cycle G(G(x, y_w), x); the fake lies on the source
         # geometry, so the source itself is the aligned reference for the way back.
@@ -112,7 +111,7 @@ class Trainer:
         rec = self.G(fake, src)
 
         # ---------------- discriminators
-        out: Dict[str, float] = self._update_discriminators(b, fake.detach(), m_src, m_ref)
+        out: Dict[str, float] = self._update_discriminators(b, fake.detach(), m_src)
 
         # ---------------- generator
         _requires_grad(self.MG, False)
@@ -156,20 +155,18 @@ class Trainer:
         discriminators start from random weights: without a warm-up, the first joint steps train G against
         discriminators that cannot yet tell its outputs from real makeup. Measured in stage 18 (README): it does not by
         itself prevent G's early loss after a restart, which comes with the raised learning rate as well."""
-        dev = self.device
-        b = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
+        b = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
         self._set_lr()
-        m_src, _, _ = self.aligned_masks(b)
-        m_ref = R.region_masks(b["ref_lab"], self.cfg.loss.eye_band_radius)
         self.G.train()   # the same mode as in train_step, so the discriminators see the outputs they will meet there
         with torch.no_grad():
             fake = self.G(b["src"], b["wref"])
-        return self._update_discriminators(b, fake, m_src, m_ref)
+        return self._update_discriminators(b, fake, R.region_masks(b["src_lab"], self.cfg.loss.eye_band_radius))
 
-    def _update_discriminators(self, b: Dict[str, torch.Tensor], fake_d: torch.Tensor, m_src, m_ref) -> Dict[str, float]:
+    def _update_discriminators(self, b: Dict[str, torch.Tensor], fake_d: torch.Tensor, m_src) -> Dict[str, float]:
         """One optimiser step of the region discriminators (makeup GAN) and the global PatchGANs on real references
-        against the given (detached) outputs; returns their losses."""
+        against the given (detached) outputs, whose regions are the source's (m_src); returns their losses."""
         src, ref = b["src"], b["ref"]
+        m_ref = R.region_masks(b["ref_lab"], self.cfg.loss.eye_band_radius)
         out: Dict[str, float] = {}
         _requires_grad(self.MG, True)
         _requires_grad(self.DG, True)
