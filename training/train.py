@@ -114,6 +114,12 @@ def main(argv=None) -> int:
             print("no checkpoint at %s, starting fresh" % resume_path)
             resume_path = None
 
+    # refused before the data and the networks are loaded
+    if args.d_warmup < 0:
+        raise SystemExit("--d-warmup must be >= 0")
+    if args.d_warmup and not (args.init_generator and not resume_path):
+        raise SystemExit("--d-warmup needs --init-generator (a resumed checkpoint has its trained discriminators)")
+
     if resume_path:
         saved = torch_load(resume_path, map_location="cpu")
         cfg = Config.from_dict(saved["config"])
@@ -149,10 +155,6 @@ def main(argv=None) -> int:
         trainer.init_generator_from_onnx(args.init_generator)
         print("generator initialised from %s (trained %d steps); discriminators and optimisers fresh"
               % (args.init_generator, trainer.step))
-    if args.d_warmup < 0:
-        raise SystemExit("--d-warmup must be >= 0")
-    if args.d_warmup and not (args.init_generator and not resume_path):
-        raise SystemExit("--d-warmup needs --init-generator (a resumed checkpoint has its trained discriminators)")
 
     counts = trainer.parameter_counts()
     print("device %s, torch %s, threads %d, pairs %d, config %s" % (
