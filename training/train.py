@@ -56,6 +56,8 @@ def parse_args(argv=None):
     p.add_argument("--d-warmup", type=int, default=0, metavar="N",
                    help="with --init-generator: first train the fresh discriminators alone for N steps against the "
                         "file's outputs (G frozen, not counted as steps)")
+    p.add_argument("--g-from-mean", action="store_true",
+                   help="with --resume: G restarts from the checkpoint's weight mean (Trainer.restart_generator_from_mean)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     p.add_argument("--seed", type=int, default=0)
@@ -119,6 +121,8 @@ def main(argv=None) -> int:
         raise SystemExit("--d-warmup must be >= 0")
     if args.d_warmup and not (args.init_generator and not resume_path):
         raise SystemExit("--d-warmup needs --init-generator (a resumed checkpoint has its trained discriminators)")
+    if args.g_from_mean and not resume_path:
+        raise SystemExit("--g-from-mean needs --resume (the checkpoint's weight mean becomes G)")
 
     if resume_path:
         saved = torch_load(resume_path, map_location="cpu")
@@ -151,6 +155,11 @@ def main(argv=None) -> int:
     if resume_path:
         trainer.load(resume_path)   # lr comes from cfg each step, so a new --lr applies
         print("resumed from %s at step %d" % (resume_path, trainer.step))
+        if args.g_from_mean:
+            if trainer.G_ema is None:
+                raise SystemExit("--g-from-mean: the run keeps no weight mean (--ema-decay is 0)")
+            trainer.restart_generator_from_mean()
+            print("G restarts from the weight mean of %s" % resume_path)
     elif args.init_generator:
         trainer.init_generator_from_onnx(args.init_generator)
         print("generator initialised from %s (trained %d steps); discriminators and optimisers fresh"

@@ -67,6 +67,15 @@ class Trainer:
         self.step = generator_weights_from_onnx(self.G, path)
         self._start_mean_at_generator()
 
+    def restart_generator_from_mean(self) -> None:
+        """G <- its weight mean, after a resume. In the CPU stages the mean scored steadily while G swung by up to 40
+        points between checkpoints (main README, stage 18), so a new stage can start G from the steadier weights. The
+        discriminators, the Adam states (moment estimates of gradient sizes, still of the right scale) and the mean
+        itself carry on unchanged."""
+        if self.G_ema is None:
+            raise ValueError("this run keeps no weight mean (--ema-decay 0)")
+        self.G.load_state_dict(self.G_ema.state_dict())
+
     def _start_mean_at_generator(self) -> None:
         if self.G_ema is not None:
             self.G_ema.load_state_dict(self.G.state_dict())

@@ -181,6 +181,44 @@ class SmokeTest(unittest.TestCase):
         with self.assertRaises(SystemExit):
             self._train("--steps", "42", "--resume", "--d-warmup", "2", "--no-export")
 
+    def test_resume_with_g_from_mean_starts_the_generator_at_the_weight_mean(self):
+        from psgan.config import preset
+        from psgan.data import PreparedDataset
+        from psgan.trainer import Trainer
+
+        cfg = preset("smoke")
+        cfg.perceptual = "none"
+        cfg.optim.ema_decay = 0.5
+        torch.manual_seed(4)
+        batch = {k: v.unsqueeze(0) for k, v in PreparedDataset(self.data, augment=False)[0].items()}
+        first = Trainer(cfg, torch.device("cpu"))
+        first.train_step(batch)
+        mean = {k: v.clone() for k, v in first.G_ema.state_dict().items()}
+        self.assertTrue(any(not torch.equal(v, mean[k]) for k, v in first.G.state_dict().items()),
+                        "one step left G equal to its mean: the test would prove nothing")
+        path = os.path.join(self.tmp, "g-from-mean.pt")
+        first.save(path)
+
+        resumed = Trainer(cfg, torch.device("cpu"))
+        resumed.load(path)
+        resumed.restart_generator_from_mean()
+        for k, v in resumed.G.state_dict().items():
+            self.assertTrue(torch.equal(v, mean[k]), k)
+        for k, v in resumed.G_ema.state_dict().items():
+            self.assertTrue(torch.equal(v, mean[k]), k)
+        for a, b in zip(resumed.MG.parameters(), first.MG.parameters()):
+            self.assertTrue(torch.equal(a, b), "the discriminators must carry on unchanged")
+        self.assertEqual(resumed.step, 1)
+
+        # on the command line: it needs --resume, and says what it did
+        self.ckpt = os.path.join(self.tmp, "g-from-mean")
+        with self.assertRaises(SystemExit):
+            self._train("--steps", "2", "--g-from-mean", "--no-export")
+        os.makedirs(self.ckpt, exist_ok=True)
+        shutil.copy(path, os.path.join(self.ckpt, "latest.pt"))
+        log = self._train("--steps", "2", "--resume", "--g-from-mean", "--ema-decay", "0.5", "--no-export")
+        self.assertIn("G restarts from the weight mean", log)
+
 
 if __name__ == "__main__":
     unittest.main()
