@@ -142,6 +142,8 @@ def main(argv=None) -> int:
         if not 0 <= args.ema_decay < 1:
             raise SystemExit("--ema-decay must be in [0, 1)")
         cfg.optim.ema_decay = args.ema_decay
+    if args.g_from_mean and cfg.optim.ema_decay <= 0:   # before the data is loaded, like the checks above
+        raise SystemExit("--g-from-mean: the run keeps no weight mean (--ema-decay is 0)")
     if args.perceptual is not None:
         cfg.perceptual = args.perceptual
     for item in args.loss_weight:
@@ -156,8 +158,6 @@ def main(argv=None) -> int:
         trainer.load(resume_path)   # lr comes from cfg each step, so a new --lr applies
         print("resumed from %s at step %d" % (resume_path, trainer.step))
         if args.g_from_mean:
-            if trainer.G_ema is None:
-                raise SystemExit("--g-from-mean: the run keeps no weight mean (--ema-decay is 0)")
             trainer.restart_generator_from_mean()
             print("G restarts from the weight mean of %s" % resume_path)
     elif args.init_generator:
