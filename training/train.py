@@ -195,6 +195,10 @@ def main(argv=None) -> int:
         log_f.close()
 
 
+def _past_time_limit(args, t_start: float) -> bool:
+    return bool(args.max_minutes) and time.time() - t_start > args.max_minutes * 60
+
+
 def _warm_up_discriminators(args, trainer, batches, stop, t_start) -> None:
     """--d-warmup: discriminator-only steps before the joint ones (Trainer.discriminator_step says why). They count
     against --max-minutes like every other step."""
@@ -202,7 +206,7 @@ def _warm_up_discriminators(args, trainer, batches, stop, t_start) -> None:
     n_acc = 0
     t_log = time.time()
     for i in range(1, args.d_warmup + 1):
-        if stop["flag"] or (args.max_minutes and time.time() - t_start > args.max_minutes * 60):
+        if stop["flag"] or _past_time_limit(args, t_start):
             break
         losses = trainer.discriminator_step(next(batches))
         for k in acc:
@@ -260,7 +264,7 @@ def _loop(args, cfg, ds, trainer, writer, log_f, stop) -> int:
             trainer.save(os.path.join(args.ckpt_dir, "latest.pt"))
         if args.keep_every and s % args.keep_every == 0:
             trainer.save(os.path.join(args.ckpt_dir, "step_%07d.pt" % s))
-        if args.max_minutes and time.time() - t_start > args.max_minutes * 60:
+        if _past_time_limit(args, t_start):
             print("time budget reached")
             break
     if trainer.step != first_step or not os.path.exists(os.path.join(args.ckpt_dir, "latest.pt")):
