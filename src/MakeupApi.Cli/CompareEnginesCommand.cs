@@ -30,6 +30,8 @@ internal static class CompareEnginesCommand
             new("sources", "DIR", "bare faces (default: shared makeup/images/non-makeup)"),
             new("references", "DIR", "makeup faces (default: shared makeup/images/makeup)"),
             new("pairs", "N", "at most N pairs, spread evenly over all of them (default: all)"),
+            new("pairs-phase", "F", "where in each even step --pairs takes its pair, 0 to below 1 (default 0); 0.5 gives " +
+                "as many pairs, none of them among phase 0's, for confirming a pick on pairs that took no part in choosing it"),
             new("table", "FILE", "markdown table (default: stdout only)"),
             new("sheet", "FILE", "contact sheet image: source | reference | one column per engine (default: none)"),
             new("sheet-rows", "N", "rows on the sheet (default 6)"),
@@ -56,6 +58,11 @@ internal static class CompareEnginesCommand
         double strength = cl.Get("color-return", (double)options.ColorReturnStrength);
         if (strength is < 0 or > 1) throw new UsageException($"--color-return is a strength from 0 to 1, not {strength}");
         options = options with { ColorReturnStrength = (float)strength };
+        // checked before the minutes of face analysis below, like every other option
+        if (cl.Get("pairs", 1) < 1) throw new UsageException($"--pairs is a count of at least 1, not {cl.Get("pairs")}");
+        if (cl.Get("sheet-rows", 1) < 1) throw new UsageException($"--sheet-rows is a count of at least 1, not {cl.Get("sheet-rows")}");
+        double phase = cl.Get("pairs-phase", 0.0);
+        if (phase is < 0 or >= 1) throw new UsageException($"--pairs-phase is from 0 up to, not including, 1; not {phase}");
 
         var models = new ModelOptions();
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
@@ -94,7 +101,7 @@ internal static class CompareEnginesCommand
         {
             var pairs = bare.SelectMany(s => makeup.Select(r => (s, r))).ToList();
             int limit = cl.Get("pairs", pairs.Count);
-            if (limit < pairs.Count) pairs = Enumerable.Range(0, limit).Select(i => pairs[(int)((long)i * pairs.Count / limit)]).ToList();
+            pairs = [.. PairEvaluation.EvenlySpacedIndices(pairs.Count, limit, phase).Select(i => pairs[i])];
             Console.WriteLine($"{bare.Count} sources x {makeup.Count} references, {pairs.Count} pairs; faces not found: {notFound.Count}");
 
             var table = new StringBuilder();
@@ -161,7 +168,7 @@ internal static class CompareEnginesCommand
         List<(PreparedPhoto s, PreparedPhoto r)> pairs, int rows)
     {
         const int cell = 256;
-        var chosen = Enumerable.Range(0, Math.Min(rows, pairs.Count)).Select(i => pairs[i * pairs.Count / Math.Min(rows, pairs.Count)]).ToList();
+        var chosen = PairEvaluation.EvenlySpacedIndices(pairs.Count, rows).Select(i => pairs[i]).ToList();
         using var sheet = new Mat(cell * chosen.Count, cell * (2 + engines.Count), MatType.CV_8UC3, Scalar.All(255));
         for (int row = 0; row < chosen.Count; row++)
         {

@@ -144,9 +144,10 @@ internal static class EvaluateParsingCommand
         const int tile = 256, columns = 4;
         int rows = (count + columns - 1) / columns;
         using var sheet = new Mat(rows * tile, columns * tile, MatType.CV_8UC3, Scalar.All(255));
+        var spread = PairEvaluation.EvenlySpacedIndices(samples.Count, count);
         for (int k = 0; k < count; k++)
         {
-            var sample = samples[(int)((long)k * samples.Count / count)];
+            var sample = samples[spread[k]];
             using var labels = parser.Parse(sample.Image, sample.Mesh);
             using var tint = sample.Image.Clone();
             foreach (var (value, colour) in Palette)

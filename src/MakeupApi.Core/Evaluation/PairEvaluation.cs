@@ -37,6 +37,23 @@ public sealed record PairMeasurement(
 /// </summary>
 public static class PairEvaluation
 {
+    /// <summary>
+    /// Indices of <paramref name="limit"/> items spread evenly over <paramref name="count"/>: item i is
+    /// floor((i + phase) * count / limit). Phase 0 starts at the first item; phase 0.5 takes the points halfway
+    /// between, so a second set of the same size shares no item with the first (while limit &lt;= count / 2), which lets
+    /// a score be confirmed on pairs that took no part in choosing what is scored.
+    /// </summary>
+    public static int[] EvenlySpacedIndices(int count, int limit, double phase = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        if (phase is < 0 or >= 1 || double.IsNaN(phase)) throw new ArgumentOutOfRangeException(nameof(phase), phase, "a phase is from 0 up to, not including, 1");
+        if (limit >= count) return Enumerable.Range(0, count).ToArray();
+        // decimal keeps (i + phase) * count exact for every count this runs on, so phase 0 gives the integer grid
+        // floor(i * count / limit) that every earlier measurement used, to the pair.
+        return Enumerable.Range(0, limit).Select(i => (int)Math.Floor(((decimal)i + (decimal)phase) * count / limit)).ToArray();
+    }
+
     public static List<PreparedPhoto> Prepare(MakeupPipeline pipeline, FaceAnalyzer analyzer, IEnumerable<string> paths, List<string> notFound)
     {
         var prepared = new List<PreparedPhoto>();
