@@ -69,9 +69,9 @@ class Trainer:
 
     def restart_generator_from_mean(self) -> None:
         """G <- its weight mean, after a resume. In the CPU stages the mean scored steadily while G swung by up to 40
-        points between checkpoints (main README, stage 18), so a new stage can start G from the steadier weights. The
-        discriminators, the Adam states (moment estimates of gradient sizes, still of the right scale) and the mean
-        itself carry on unchanged."""
+        points between checkpoints (training/STAGES.md, stage 18), so a new stage can start G from the steadier
+        weights. The discriminators, the Adam states (moment estimates of gradient sizes, still of the right scale)
+        and the mean itself carry on unchanged."""
         if self.G_ema is None:
             raise ValueError("this run keeps no weight mean (--ema-decay 0)")
         self.G.load_state_dict(self.G_ema.state_dict())
