@@ -49,9 +49,9 @@ public static class PairEvaluation
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         if (phase is < 0 or >= 1 || double.IsNaN(phase)) throw new ArgumentOutOfRangeException(nameof(phase), phase, "a phase is from 0 up to, not including, 1");
         if (limit >= count) return Enumerable.Range(0, count).ToArray();
-        // decimal keeps (i + phase) * count exact for every count this runs on, so phase 0 gives the integer grid
+        // In doubles i * count is exact and an exact quotient stays exact, so phase 0 is the integer grid
         // floor(i * count / limit) that every earlier measurement used, to the pair.
-        return Enumerable.Range(0, limit).Select(i => (int)Math.Floor(((decimal)i + (decimal)phase) * count / limit)).ToArray();
+        return Enumerable.Range(0, limit).Select(i => (int)Math.Floor((i + phase) * count / limit)).ToArray();
     }
 
     public static List<PreparedPhoto> Prepare(MakeupPipeline pipeline, FaceAnalyzer analyzer, IEnumerable<string> paths, List<string> notFound)
