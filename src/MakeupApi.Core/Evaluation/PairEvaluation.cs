@@ -47,7 +47,7 @@ public static class PairEvaluation
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        if (phase is < 0 or >= 1 || double.IsNaN(phase)) throw new ArgumentOutOfRangeException(nameof(phase), phase, "a phase is from 0 up to, not including, 1");
+        if (!(phase >= 0 && phase < 1)) throw new ArgumentOutOfRangeException(nameof(phase), phase, "a phase is from 0 up to, not including, 1");
         if (limit >= count) return Enumerable.Range(0, count).ToArray();
         // In doubles i * count is exact and an exact quotient stays exact, so phase 0 is the integer grid
         // floor(i * count / limit) that every earlier measurement used, to the pair.
