@@ -30,8 +30,12 @@ internal static class CompareEnginesCommand
             new("sources", "DIR", "bare faces (default: shared makeup/images/non-makeup)"),
             new("references", "DIR", "makeup faces (default: shared makeup/images/makeup)"),
             new("pairs", "N", "at most N pairs, spread evenly over all of them (default: all)"),
-            new("pairs-phase", "F", "where in each even step --pairs takes its pair, 0 to below 1 (default 0); 0.5 gives " +
-                "as many pairs, none of them among phase 0's, for confirming a pick on pairs that took no part in choosing it"),
+            new("pairs-phase", "F", "0 to below 1 (default 0): where in each even step the grid takes its pair, or where in " +
+                "the order the balanced run starts; 0.5 gives as many pairs, none of them among phase 0's, for confirming a " +
+                "pick on pairs that took no part in choosing it"),
+            new("pairs-layout", "L", "grid (default): --pairs spaced evenly over the source-major list of all pairs, as every " +
+                "recorded figure was measured; balanced: consecutive pairs of an order in which sources and references both " +
+                "cycle, so N pairs use every reference about equally where the grid's stride can alias with the reference count"),
             new("table", "FILE", "markdown table (default: stdout only)"),
             new("sheet", "FILE", "contact sheet image: source | reference | one column per engine (default: none)"),
             new("sheet-rows", "N", "rows on the sheet (default 6)"),
@@ -63,6 +67,8 @@ internal static class CompareEnginesCommand
         if (cl.Get("sheet-rows", 1) < 1) throw new UsageException($"--sheet-rows is a count of at least 1, not {cl.Get("sheet-rows")}");
         double phase = cl.Get("pairs-phase", 0.0);
         if (phase is < 0 or >= 1) throw new UsageException($"--pairs-phase is from 0 up to, not including, 1; not {phase}");
+        var layout = cl.Get("pairs-layout", "grid");
+        if (layout is not ("grid" or "balanced")) throw new UsageException($"--pairs-layout is grid or balanced, not {layout}");
 
         var models = new ModelOptions();
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
@@ -101,8 +107,15 @@ internal static class CompareEnginesCommand
         {
             var pairs = bare.SelectMany(s => makeup.Select(r => (s, r))).ToList();
             int limit = cl.Get("pairs", pairs.Count);
-            pairs = [.. PairEvaluation.EvenlySpacedIndices(pairs.Count, limit, phase).Select(i => pairs[i])];
-            Console.WriteLine($"{bare.Count} sources x {makeup.Count} references, {pairs.Count} pairs; faces not found: {notFound.Count}");
+            pairs = layout == "balanced"
+                ? [.. PairEvaluation.BalancedPairs(bare.Count, makeup.Count, limit, phase).Select(p => (bare[p.Source], makeup[p.Reference]))]
+                : [.. PairEvaluation.EvenlySpacedIndices(pairs.Count, limit, phase).Select(i => pairs[i])];
+            int usedSources = pairs.Select(p => p.s).Distinct().Count(), usedReferences = pairs.Select(p => p.r).Distinct().Count();
+            Console.WriteLine($"{bare.Count} sources x {makeup.Count} references, {pairs.Count} pairs ({layout}) using {usedSources} sources " +
+                              $"and {usedReferences} references; faces not found: {notFound.Count}");
+            if (usedReferences < Math.Min(pairs.Count, makeup.Count) / 2 || usedSources < Math.Min(pairs.Count, bare.Count) / 2)
+                Console.WriteLine("(the pairs use under half of the photos they could: the grid's stride aliases with the photo counts; " +
+                                  "--pairs-layout balanced spreads them)");
 
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");

@@ -47,11 +47,50 @@ public static class PairEvaluation
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        if (!(phase >= 0 && phase < 1)) throw new ArgumentOutOfRangeException(nameof(phase), phase, "a phase is from 0 up to, not including, 1");
+        ThrowIfNotAPhase(phase);
         if (limit >= count) return Enumerable.Range(0, count).ToArray();
         // In doubles i * count is exact and an exact quotient stays exact, so phase 0 is the integer grid
         // floor(i * count / limit) that every earlier measurement used, to the pair.
         return Enumerable.Range(0, limit).Select(i => (int)Math.Floor((i + phase) * count / limit)).ToArray();
+    }
+
+    /// <summary>
+    /// <paramref name="limit"/> source x reference pairs, as (source, reference) indices, that spread over both sides:
+    /// the evenly spaced grid of <see cref="EvenlySpacedIndices"/> over the source-major list of pairs aliases when its
+    /// stride is near a multiple of the reference count (220 x 55 pairs, 200 of them: stride 60.5, so only 10 of the
+    /// 55 references), which makes two such sets differ more by their references than by what they measure.
+    /// Here the pairs are consecutive entries of an enumeration in which both sides cycle: entry j is source j mod S
+    /// and reference (j + floor(j / L)) mod R, L = lcm(S, R). Within each run of L entries (source, reference) are
+    /// distinct by the Chinese remainder theorem; the shift by floor(j / L) moves each of the gcd(S, R) runs to
+    /// another residue of r - s modulo gcd(S, R), so the S * R entries are every pair exactly once. Any run of N
+    /// entries uses each source floor(N / S) or ceil(N / S) times, and each reference as evenly to within one inside a
+    /// run of L; each crossing into another run of L (or the wrap to entry 0) adds at most one to that spread.
+    /// <paramref name="phase"/> starts the run at floor(phase * S * R), so phase 0.5 shares no pair with phase 0 while
+    /// limit &lt;= S * R / 2.
+    /// </summary>
+    public static (int Source, int Reference)[] BalancedPairs(int sources, int references, int limit, double phase = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sources);
+        ArgumentOutOfRangeException.ThrowIfNegative(references);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ThrowIfNotAPhase(phase);
+        long total = (long)sources * references;
+        if (total == 0) return [];
+        long run = (long)sources / GreatestCommonDivisor(sources, references) * references;
+        long start = (long)Math.Floor(phase * total);
+        return [.. Enumerable.Range(0, (int)Math.Min(limit, total)).Select(i =>
+        {
+            long j = (start + i) % total;
+            return ((int)(j % sources), (int)((j + j / run) % references));
+        })];
+    }
+
+    private static int GreatestCommonDivisor(int a, int b) => b == 0 ? a : GreatestCommonDivisor(b, a % b);
+
+    // one range test, which NaN fails too
+    private static void ThrowIfNotAPhase(double phase)
+    {
+        if (!(phase >= 0 && phase < 1)) throw new ArgumentOutOfRangeException(nameof(phase), phase, "a phase is from 0 up to, not including, 1");
     }
 
     public static List<PreparedPhoto> Prepare(MakeupPipeline pipeline, FaceAnalyzer analyzer, IEnumerable<string> paths, List<string> notFound)
