@@ -105,12 +105,13 @@ internal static class CompareEnginesCommand
         var makeup = PairEvaluation.Prepare(pipeline, analyzer, referencePhotos, notFound);
         try
         {
-            var pairs = bare.SelectMany(s => makeup.Select(r => (s, r))).ToList();
-            int limit = cl.Get("pairs", pairs.Count);
-            pairs = layout == "balanced"
-                ? [.. PairEvaluation.BalancedPairs(bare.Count, makeup.Count, limit, phase).Select(p => (bare[p.Source], makeup[p.Reference]))]
-                : [.. PairEvaluation.EvenlySpacedIndices(pairs.Count, limit, phase).Select(i => pairs[i])];
-            int usedSources = pairs.Select(p => p.s).Distinct().Count(), usedReferences = pairs.Select(p => p.r).Distinct().Count();
+            int total = bare.Count * makeup.Count, limit = cl.Get("pairs", total);
+            // the grid indexes the source-major list of all pairs: entry i is source i / R, reference i % R
+            var chosen = layout == "balanced"
+                ? PairEvaluation.BalancedPairs(bare.Count, makeup.Count, limit, phase)
+                : [.. PairEvaluation.EvenlySpacedIndices(total, limit, phase).Select(i => (Source: i / makeup.Count, Reference: i % makeup.Count))];
+            List<(PreparedPhoto s, PreparedPhoto r)> pairs = [.. chosen.Select(p => (bare[p.Source], makeup[p.Reference]))];
+            int usedSources = chosen.Select(p => p.Source).Distinct().Count(), usedReferences = chosen.Select(p => p.Reference).Distinct().Count();
             Console.WriteLine($"{bare.Count} sources x {makeup.Count} references, {pairs.Count} pairs ({layout}) using {usedSources} sources " +
                               $"and {usedReferences} references; faces not found: {notFound.Count}");
             if (usedReferences < Math.Min(pairs.Count, makeup.Count) / 2 || usedSources < Math.Min(pairs.Count, bare.Count) / 2)
