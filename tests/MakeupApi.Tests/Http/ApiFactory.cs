@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace MakeupApi.Tests.Http;
 
@@ -14,6 +15,18 @@ namespace MakeupApi.Tests.Http;
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
+    // With minimal hosting the factory catches the host that Program's entry point builds through a process-wide
+    // diagnostic listener, and hosts built at the same time by parallel test classes are a known race (other projects
+    // serialise host creation for it, e.g. FastEndpoints #1120). Seen once in stop 22: ConcurrencyTests' one-slot,
+    // no-queue host ran with the default limits and let a second request into the pipeline. So hosts are built one at
+    // a time; the requests they then serve still run in parallel.
+    private static readonly Lock HostBuild = new();
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        lock (HostBuild) return base.CreateHost(builder);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
