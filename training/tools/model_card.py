@@ -5,8 +5,10 @@
         --command "..." --device "..." --status "UNDERTRAINED: ..."
 
 The card keeps the stages already listed in the existing card (a model trained over several sessions has one stage
-per session) and appends this one, read from the run's own files: run.json (preset, parameter counts) and
-losses.csv (first and last logged losses, steps, wall time). Inputs, outputs, step count and sha256 come from the ONNX
+per session) and appends this one. When the new file descends from stages that earlier files skipped, one call per
+stage adds them in order (--end-step for each but the last), after --redo-last if the first of them continues the run
+that the previous file was taken from. Each stage is read from the run's own files: run.json (preset, parameter
+counts) and losses.csv (first and last logged losses, steps, wall time). Inputs, outputs, step count and sha256 come from the ONNX
 file. The status line is the caller's judgement and is required: an undertrained model must say so.
 """
 from __future__ import annotations
@@ -86,6 +88,12 @@ def main(argv=None):
     p.add_argument("--export-check", default="", help="train.py's 'max |onnx - torch|' line")
     p.add_argument("--data", default=None,
                    help="this stage's training data, in words, when it is not the default prepared set")
+    p.add_argument("--end-step", type=int, default=None,
+                   help="this stage ends before the file's step: an earlier stage of the file's lineage, added one "
+                        "call per stage (default: the file's step)")
+    p.add_argument("--redo-last", action="store_true",
+                   help="drop the card's last stage before adding this one: the new file comes from further along "
+                        "the run whose earlier checkpoint the previous file was")
     args = p.parse_args(argv)
 
     model = onnx.load(args.onnx)
@@ -99,17 +107,27 @@ def main(argv=None):
         with open(args.card) as f:
             previous = json.load(f)
     stages = previous.get("training", {}).get("stages", [])
+    if args.redo_last:
+        if not stages:
+            raise SystemExit("--redo-last: the card lists no stage")
+        stages.pop()
     # A stage starts where the one before it ended (train.py --resume or --init-generator carry the step count on).
     # It ends at the exported step; losses.csv is written every --log-every steps, so its last row may be a few before.
-    end_step = int(meta["makeupapi.train_steps"])
+    file_step = int(meta["makeupapi.train_steps"])
+    end_step = file_step if args.end_step is None else args.end_step
+    if end_step > file_step:
+        raise SystemExit("--end-step %d is past the file's step %d" % (end_step, file_step))
     this = stage(args.ckpt_dir, stages[-1]["steps"][1] if stages else 0, end_step, args.command, args.device,
                  args.export_check, run["config"]["loss"])
-    if "makeupapi.averaged_steps" in meta:
-        # written by tools/average_generators.py: the file is the mean of these checkpoints' generators
-        this["weights"] = "mean of the generators at steps " + meta["makeupapi.averaged_steps"].replace(",", ", ")
-    if "makeupapi.ema_decay" in meta:
-        # train.py --ema-decay / export_onnx.py --ema: the file is the running mean, not the trained generator
-        this["weights"] = "exponential moving average of the generator's weights, decay " + meta["makeupapi.ema_decay"]
+    if end_step == file_step:
+        # the file's own weights (an average, a running mean) describe only the stage that ends at the file's step
+        if "makeupapi.averaged_steps" in meta:
+            # written by tools/average_generators.py: the file is the mean of these checkpoints' generators
+            this["weights"] = "mean of the generators at steps " + meta["makeupapi.averaged_steps"].replace(",", ", ")
+        if "makeupapi.ema_decay" in meta:
+            # train.py --ema-decay / export_onnx.py --ema: the file is the running mean, not the trained generator
+            this["weights"] = ("exponential moving average of the generator's weights, decay "
+                               + meta["makeupapi.ema_decay"])
     if args.data:
         this["data"] = args.data
     stages.append(this)
@@ -129,7 +147,7 @@ def main(argv=None):
                    tensor_entry(model.graph.input[1], "RGB, x = pixel / 127.5 - 1; the reference warped onto the "
                                 "source's geometry", size)],
         "outputs": [tensor_entry(model.graph.output[0], "RGB in [-1, 1]", size)],
-        "training": {"data": DATA, "total_steps": end_step, "batch_size": 1,
+        "training": {"data": DATA, "total_steps": file_step, "batch_size": 1,
                      "stages": stages},
         "licence": LICENCE,
     }

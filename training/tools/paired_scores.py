@@ -1,0 +1,79 @@
+"""Compares two generator files pair by pair, from two `makeupapi-cli compare-engines --csv` files of the same pairs.
+
+    /usr/bin/python3 training/tools/paired_scores.py FILE.csv CANDIDATE.csv [MORE_FILE.csv MORE_CANDIDATE.csv ...]
+
+Each pair's score is the selection score of training/STAGES.md, per pair instead of over the table's medians:
+S = 100 (lips moved + eyes moved) - 7.5 (lips dE to the reference + eyes dE to the reference). The tool prints the
+mean and the median of the differences (candidate - file) over the pairs both files hold, each with a percentile
+bootstrap 95% interval (resampling pairs), and on how many pairs the candidate scores higher. A decision rule that
+uses it names the statistic and the bar before anything is measured (training/checkpoints/*/RULE.md).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import statistics
+
+# The dE weight makes one CIEDE2000 unit cost as much as 7.5 points of "moved": the same weighting as the table score
+# every stage since stage 5 has selected on (training/STAGES.md).
+DE_WEIGHT = 7.5
+
+
+def pair_scores(path: str, engine: str) -> dict[tuple[str, str], float]:
+    """S of each (source, reference) pair for one engine; rows whose measures are missing or not finite (no face
+    found, or no distance to move) are skipped."""
+    scores = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["engine"] != engine:
+                continue
+            try:
+                moved = float(row["lips_moved"]) + float(row["eyes_moved"])
+                after = float(row["lips_after"]) + float(row["eyes_after"])
+            except ValueError:
+                continue
+            if not (math.isfinite(moved) and math.isfinite(after)):
+                continue
+            scores[(row["source"], row["reference"])] = 100.0 * moved - DE_WEIGHT * after
+    return scores
+
+
+def differences(base: dict, candidate: dict) -> list[float]:
+    """candidate - base on the pairs both hold, in the base file's order."""
+    return [candidate[k] - v for k, v in base.items() if k in candidate]
+
+
+def bootstrap_interval(values: list[float], statistic, resamples: int, seed: int) -> tuple[float, float]:
+    """Percentile bootstrap 95% interval of statistic(values) (Efron & Tibshirani, An Introduction to the Bootstrap,
+    1993, ch. 13): the 2.5th and 97.5th percentiles of the statistic over resamples drawn with replacement."""
+    rng = random.Random(seed)
+    n = len(values)
+    stats = sorted(statistic([values[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples))
+    return stats[int(0.025 * resamples)], stats[int(0.975 * resamples) - 1]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("csvs", nargs="+", help="FILE.csv CANDIDATE.csv, and more such couples whose pairs are pooled")
+    p.add_argument("--engine", default="generator", help="the engine whose rows are compared (default generator)")
+    p.add_argument("--resamples", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    if len(args.csvs) % 2:
+        raise SystemExit("give the csv files in couples: FILE.csv CANDIDATE.csv")
+    diffs = []
+    for base, cand in zip(args.csvs[0::2], args.csvs[1::2]):
+        diffs += differences(pair_scores(base, args.engine), pair_scores(cand, args.engine))
+    if not diffs:
+        raise SystemExit("no pair is in both files")
+    mean_lo, mean_hi = bootstrap_interval(diffs, statistics.fmean, args.resamples, args.seed)
+    med_lo, med_hi = bootstrap_interval(diffs, statistics.median, args.resamples, args.seed)
+    print("pairs %d; mean difference %+.1f (95%% interval %+.1f to %+.1f); median difference %+.1f (%+.1f to %+.1f); "
+          "candidate higher on %d" % (len(diffs), statistics.fmean(diffs), mean_lo, mean_hi, statistics.median(diffs),
+                                      med_lo, med_hi, sum(d > 0 for d in diffs)))
+
+
+if __name__ == "__main__":
+    main()
