@@ -8,8 +8,8 @@ The card keeps the stages already listed in the existing card (a model trained o
 per session) and appends this one. When the new file descends from stages that earlier files skipped, one call per
 stage adds them in order (--end-step for each but the last), after --redo-last if the first of them continues the run
 that the previous file was taken from. Each stage is read from the run's own files: run.json (preset, parameter
-counts) and losses.csv (first and last logged losses, steps, wall time). Inputs, outputs, step count and sha256 come from the ONNX
-file. The status line is the caller's judgement and is required: an undertrained model must say so.
+counts) and losses.csv (first and last logged losses, steps, wall time). Inputs, outputs, step count and sha256 come
+from the ONNX file. The status line is the caller's judgement and is required: an undertrained model must say so.
 """
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ import math
 import random
 import statistics
 
-# The dE weight makes one CIEDE2000 unit cost as much as 7.5 points of "moved": the same weighting as the table score
-# every stage since stage 5 has selected on (training/STAGES.md).
+# The dE weight makes one CIEDE2000 unit cost as much as 7.5 points of "moved": the weighting of the table score that
+# every stage since stage 9 has selected on (training/STAGES.md, stage 9, says where it comes from).
 DE_WEIGHT = 7.5
 
 
