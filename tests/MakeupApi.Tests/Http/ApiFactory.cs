@@ -17,9 +17,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 {
     // With minimal hosting the factory catches the host that Program's entry point builds through a process-wide
     // diagnostic listener, and hosts built at the same time by parallel test classes are a known race (other projects
-    // serialise host creation for it, e.g. FastEndpoints #1120). Seen once in stop 22: ConcurrencyTests' one-slot,
-    // no-queue host ran with the default limits and let a second request into the pipeline. So hosts are built one at
-    // a time; the requests they then serve still run in parallel.
+    // serialise host creation for it, e.g. FastEndpoints #1120), so hosts are built one at a time; the requests they
+    // then serve still run in parallel. (Stop 22 blamed this race for a ConcurrencyTests failure; its timing in stop 23
+    // showed thread-pool starvation instead, see BlockingPipeline.)
     private static readonly Lock HostBuild = new();
 
     protected override IHost CreateHost(IHostBuilder builder)

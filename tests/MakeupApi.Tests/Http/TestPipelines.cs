@@ -42,6 +42,20 @@ internal sealed class ThrowingPipeline(Exception exception) : IMakeupPipeline
 /// <summary>Holds every call until <see cref="Release"/>, so tests can fill the limiter's slots deterministically.</summary>
 internal sealed class BlockingPipeline : IMakeupPipeline, IDisposable
 {
+    // A held call blocks the pool thread the endpoint runs the pipeline on, as the real CPU-bound pipeline does. Above
+    // its minimum the thread pool adds threads only gradually, and while the other test classes keep both cores of a
+    // 2-core machine busy it may add none: in stop 23 (run-all, twice in about eight runs over two stops) the request a
+    // ConcurrencyTests test sent while one call was held reached the server only when that call gave up after 30 s,
+    // took the freed slot and was held in turn, so the test saw 500 where it expected 429. A higher floor lets the
+    // requests sent meanwhile start at once; the limiter under test, not the pool, decides what they get.
+    private const int MinimumPoolThreads = 32;
+
+    static BlockingPipeline()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, MinimumPoolThreads), completionPorts);
+    }
+
     private readonly ManualResetEventSlim _release = new(false);
     public SemaphoreSlim Entered { get; } = new(0);
     public IReadOnlyList<string> AvailableEngines => ["classical"];
