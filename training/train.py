@@ -62,6 +62,9 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--source-jitter", type=float, default=0.0, metavar="A",
+                   help="also jitter the source photo's colour (brightness, contrast, saturation in 1 +- A, "
+                        "channel gains in 1 +- A/3); 0: off")
     p.add_argument("--log-every", type=int, default=10, help="append mean losses to losses.csv every N steps")
     p.add_argument("--save-every", type=int, default=500, help="write latest.pt every N steps")
     p.add_argument("--keep-every", type=int, default=0, help="also keep step_N.pt every N steps (0: off)")
@@ -149,7 +152,9 @@ def main(argv=None) -> int:
     for item in args.loss_weight:
         apply_loss_weight(cfg, item)
 
-    ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed)
+    if not 0 <= args.source_jitter < 1:
+        raise SystemExit("--source-jitter must be in [0, 1)")
+    ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed, source_jitter=args.source_jitter)
     if ds.size != cfg.model.size:
         raise SystemExit("data size %d != model size %d" % (ds.size, cfg.model.size))
     trainer = Trainer(cfg, device)

@@ -22,8 +22,13 @@ Augmentation (training only):
     which must stay aligned) and the reference; labels swap left/right (2<->3, 4<->5,
     7<->8) and landmarks are mirrored with the 68-point permutation;
   * small random similarity transform (scale, rotation, shift), same per group;
-  * small colour jitter (brightness, contrast, saturation) on the reference only
-    (warped and original reference get the same jitter).
+  * small colour jitter (brightness, contrast, saturation) on the reference
+    (warped and original reference get the same jitter);
+  * optionally (source_jitter > 0, off by default) a colour jitter of the source photo
+    alone: brightness, contrast, saturation and a per-channel gain (white balance), so
+    that a few hundred faces stand for more lighting and cameras than they were shot
+    under. The source is also the cycle and perceptual target, so input and targets
+    stay one consistent (new) photo.
 """
 from __future__ import annotations
 
@@ -115,14 +120,23 @@ class Group:
             self.lmk = (self.lmk @ M[:, :2].T + M[:, 2]).astype(np.float32)
 
 
-def colour_jitter(imgs: List[np.ndarray], rng: random.Random, amount: float) -> List[np.ndarray]:
+def colour_jitter(imgs: List[np.ndarray], rng: random.Random, amount: float,
+                  channel_gain: float = 0.0) -> List[np.ndarray]:
+    """One random brightness, contrast and saturation change (each a factor in 1 +- amount)
+    and, with channel_gain > 0, one gain per RGB channel in 1 +- channel_gain, applied alike
+    to every image of the list. With channel_gain 0 no random number is drawn for it, so the
+    reference jitter draws the same sequence as before the option existed."""
     b = 1 + rng.uniform(-amount, amount)
     c = 1 + rng.uniform(-amount, amount)
     s = 1 + rng.uniform(-amount, amount)
+    gain = (np.array([1 + rng.uniform(-channel_gain, channel_gain) for _ in range(3)], dtype=np.float32)
+            if channel_gain > 0 else None)
     out = []
     for img in imgs:
         x = img.astype(np.float32) / 255.0
         x = x * b
+        if gain is not None:
+            x = x * gain
         mean = x.mean()
         x = (x - mean) * c + mean
         grey = x @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -138,7 +152,7 @@ def _to_tensor(img: np.ndarray) -> torch.Tensor:
 class PreparedDataset(Dataset):
     def __init__(self, root: str, augment: bool = True, seed: int = 0,
                  flip_p: float = 0.5, max_scale: float = 0.05, max_rot: float = 5.0,
-                 max_shift: float = 0.03, jitter: float = 0.05):
+                 max_shift: float = 0.03, jitter: float = 0.05, source_jitter: float = 0.0):
         self.root = root
         with open(os.path.join(root, "index.json"), "r", encoding="utf-8") as f:
             index = json.load(f)
@@ -160,6 +174,9 @@ class PreparedDataset(Dataset):
         self.seed = seed
         self.flip_p, self.max_scale, self.max_rot = flip_p, max_scale, max_rot
         self.max_shift, self.jitter = max_shift, jitter
+        if not 0 <= source_jitter < 1:
+            raise ValueError("source_jitter must be in [0, 1)")
+        self.source_jitter = source_jitter
         self._epoch = 0
 
     def __len__(self):
@@ -200,6 +217,11 @@ class PreparedDataset(Dataset):
             if self.jitter > 0:
                 jittered = colour_jitter([src_g.imgs[1], ref_g.imgs[0]], rng, self.jitter)
                 src_g.imgs[1], ref_g.imgs[0] = jittered
+            if self.source_jitter > 0:
+                # drawn after the reference's jitter: a run without it sees the same augmentation as before.
+                # White balance gets a third of the range: a camera's channel gains differ less than its exposure.
+                src_g.imgs[0] = colour_jitter([src_g.imgs[0]], rng, self.source_jitter,
+                                              channel_gain=self.source_jitter / 3)[0]
         return {
             "src": _to_tensor(src_g.imgs[0]),
             "src_lab": torch.from_numpy(src_g.labs[0].astype(np.int64)),

@@ -22,7 +22,7 @@ from onnx import TensorProto, helper  # noqa: E402
 from psgan import losses as L  # noqa: E402
 from psgan import regions as R  # noqa: E402
 from psgan.config import Config, preset  # noqa: E402
-from psgan.data import FLIP68, Group, _LABEL_SWAP, domain_of  # noqa: E402
+from psgan.data import FLIP68, Group, PreparedDataset, _LABEL_SWAP, colour_jitter, domain_of  # noqa: E402
 from psgan.discriminators import MakeupGan  # noqa: E402
 from psgan.export import export_generator  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
@@ -130,6 +130,62 @@ class FlipTest(unittest.TestCase):
         # the new point 36 (image-left) is the old 45 mirrored
         self.assertEqual(tuple(g.lmk[36]), (1.0, 3.0))
         self.assertEqual(tuple(g.lmk[45]), (6.0, 3.0))
+
+
+class SourceJitterTest(unittest.TestCase):
+    @staticmethod
+    def _tiny_set(root: str, size: int = 32) -> None:
+        """Two faces and one pair, written the way the prepare command writes them."""
+        import cv2
+        import json
+        rng = np.random.default_rng(0)
+        for name in ("src", "ref", "warped"):
+            cv2.imwrite(os.path.join(root, name + ".png"), rng.integers(40, 220, (size, size, 3), dtype=np.uint8))
+            cv2.imwrite(os.path.join(root, name + "-lab.png"), rng.integers(0, 14, (size, size), dtype=np.uint8))
+        lmk = (rng.random((68, 2)) * size).tolist()
+        index = {"size": size,
+                 "faces": [{"id": "s", "kind": "non-makeup", "image": "src.png", "labels": "src-lab.png",
+                            "landmarks": lmk},
+                           {"id": "r", "kind": "makeup", "image": "ref.png", "labels": "ref-lab.png",
+                            "landmarks": lmk}],
+                 "pairs": [{"source": "s", "reference": "r", "warped": "warped.png",
+                            "warpedLabels": "warped-lab.png"}]}
+        with open(os.path.join(root, "index.json"), "w") as f:
+            json.dump(index, f)
+
+    def test_source_jitter_changes_the_source_photo_and_leaves_every_other_tensor_as_without_it(self):
+        with tempfile.TemporaryDirectory() as root:
+            self._tiny_set(root)
+            plain = PreparedDataset(root, seed=3)[0]
+            jittered = PreparedDataset(root, seed=3, source_jitter=0.15)[0]
+        self.assertGreater(float((plain["src"] - jittered["src"]).abs().max()), 0.01)
+        for key in plain:
+            if key != "src":
+                self.assertTrue(torch.equal(plain[key], jittered[key]), key)
+
+    def test_jitter_without_channel_gain_draws_three_numbers_as_before_the_option(self):
+        import random
+        img = np.full((4, 4, 3), 100, np.uint8)
+        used, fresh = random.Random(7), random.Random(7)
+        colour_jitter([img], used, 0.1)
+        for _ in range(3):
+            fresh.random()
+        self.assertEqual(used.random(), fresh.random())
+
+    def test_channel_gain_scales_each_channel_within_its_range(self):
+        import random
+        img = np.full((4, 4, 3), 100, np.uint8)
+        # amount 0: brightness, contrast and saturation factors are 1, so only the gains act
+        out = colour_jitter([img], random.Random(1), 0.0, channel_gain=0.05)[0]
+        ratios = out[0, 0].astype(np.float64) / 100.0
+        self.assertTrue(np.all(ratios >= 0.95 - 0.01) and np.all(ratios <= 1.05 + 0.01), ratios)
+        self.assertGreater(len(set(out[0, 0].tolist())), 1)
+
+    def test_out_of_range_source_jitter_is_refused(self):
+        with tempfile.TemporaryDirectory() as root:
+            self._tiny_set(root)
+            with self.assertRaises(ValueError):
+                PreparedDataset(root, source_jitter=1.5)
 
 
 class NetworkTest(unittest.TestCase):
