@@ -4,7 +4,9 @@
 """
 from __future__ import annotations
 
+import json
 import os
+import random
 import sys
 import tempfile
 import unittest
@@ -12,6 +14,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
@@ -136,8 +139,6 @@ class SourceJitterTest(unittest.TestCase):
     @staticmethod
     def _tiny_set(root: str, size: int = 32) -> None:
         """Two faces and one pair, written the way the prepare command writes them."""
-        import cv2
-        import json
         rng = np.random.default_rng(0)
         for name in ("src", "ref", "warped"):
             cv2.imwrite(os.path.join(root, name + ".png"), rng.integers(40, 220, (size, size, 3), dtype=np.uint8))
@@ -164,7 +165,6 @@ class SourceJitterTest(unittest.TestCase):
                 self.assertTrue(torch.equal(plain[key], jittered[key]), key)
 
     def test_jitter_without_channel_gain_draws_three_numbers_as_before_the_option(self):
-        import random
         img = np.full((4, 4, 3), 100, np.uint8)
         used, fresh = random.Random(7), random.Random(7)
         colour_jitter([img], used, 0.1)
@@ -173,7 +173,6 @@ class SourceJitterTest(unittest.TestCase):
         self.assertEqual(used.random(), fresh.random())
 
     def test_channel_gain_scales_each_channel_within_its_range(self):
-        import random
         img = np.full((4, 4, 3), 100, np.uint8)
         # amount 0: brightness, contrast and saturation factors are 1, so only the gains act
         out = colour_jitter([img], random.Random(1), 0.0, channel_gain=0.05)[0]
