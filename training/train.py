@@ -152,9 +152,10 @@ def main(argv=None) -> int:
     for item in args.loss_weight:
         apply_loss_weight(cfg, item)
 
-    if not 0 <= args.source_jitter < 1:
-        raise SystemExit("--source-jitter must be in [0, 1)")
-    ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed, source_jitter=args.source_jitter)
+    try:   # the dataset checks its data and settings (e.g. --source-jitter's range); say so without a traceback
+        ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed, source_jitter=args.source_jitter)
+    except ValueError as e:
+        raise SystemExit("training data (%s): %s" % (args.data, e))
     if ds.size != cfg.model.size:
         raise SystemExit("data size %d != model size %d" % (ds.size, cfg.model.size))
     trainer = Trainer(cfg, device)
