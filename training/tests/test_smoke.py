@@ -22,7 +22,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINING = os.path.dirname(HERE)
-for p in (HERE, TRAINING):
+for p in (HERE, TRAINING, os.path.join(TRAINING, "tools")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
@@ -135,6 +135,20 @@ class SmokeTest(unittest.TestCase):
             self.assertTrue(torch.equal(v, saved_g[k]), k)
         with self.assertRaises(ValueError):
             generator_weights_from_onnx(Generator(preset("cpu").model), onnx_path)
+
+        # a mean of the two branches' weight means (tools/average_generators.py --ema) exports those means' average
+        import average_generators
+        soup_path = os.path.join(self.tmp, "soup.onnx")
+        branches = [os.path.join(self.tmp, "ckpt", "latest.pt"), os.path.join(self.ckpt, "latest.pt")]
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(average_generators.main(["--ema", "--no-verify", "--out", soup_path] + branches), 0)
+        soup_meta = read_metadata(soup_path)
+        self.assertEqual((soup_meta["makeupapi.averaged_steps"], soup_meta["makeupapi.averaged_weights"]), ("6,7", "ema"))
+        soup = Generator(preset("smoke").model)
+        self.assertEqual(generator_weights_from_onnx(soup, soup_path), 7)
+        means = [torch_load(b)["G_ema"] for b in branches]
+        for k, v in soup.state_dict().items():
+            self.assertTrue(torch.allclose(v, (means[0][k] + means[1][k]) / 2, atol=1e-6), k)
 
         # tests/run-all.sh hands this export to the C# suite, which loads and runs it in GeneratorMakeupEngine.
         keep = os.environ.get("MAKEUPAPI_SMOKE_EXPORT")

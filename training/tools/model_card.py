@@ -122,8 +122,10 @@ def main(argv=None):
     if end_step == file_step:
         # the file's own weights (an average, a running mean) describe only the stage that ends at the file's step
         if "makeupapi.averaged_steps" in meta:
-            # written by tools/average_generators.py: the file is the mean of these checkpoints' generators
-            this["weights"] = "mean of the generators at steps " + meta["makeupapi.averaged_steps"].replace(",", ", ")
+            # written by tools/average_generators.py: the file is the mean of these checkpoints' generators, or with
+            # --ema of their weight means
+            what = "weight means" if meta.get("makeupapi.averaged_weights") == "ema" else "generators"
+            this["weights"] = "mean of the %s at steps %s" % (what, meta["makeupapi.averaged_steps"].replace(",", ", "))
         if "makeupapi.ema_decay" in meta:
             # train.py --ema-decay / export_onnx.py --ema: the file is the running mean, not the trained generator
             this["weights"] = ("exponential moving average of the generator's weights, decay "
