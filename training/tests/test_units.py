@@ -33,8 +33,9 @@ from psgan.trainer import Trainer, ema_update  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 from average_generators import average_state_dicts  # noqa: E402
+from extend_prepared import extension  # noqa: E402
 from model_card import tensor_entry, wall_seconds  # noqa: E402
-from paired_scores import bootstrap_interval, differences, pair_scores  # noqa: E402
+from paired_scores import bootstrap_interval, differences, pair_scores, pairs_in, without  # noqa: E402
 from repair_weight_mean import repair_weight_mean  # noqa: E402
 
 
@@ -319,6 +320,12 @@ class PairedScoresTest(unittest.TestCase):
         candidate = {("b", "r"): 25.0, ("a", "r"): 4.0, ("d", "r"): 99.0}
         self.assertEqual(differences(base, candidate), [-6.0, 5.0])
 
+    def test_excluded_pairs_are_those_of_any_engine_in_the_used_file_and_are_dropped_from_the_scores(self):
+        used = self.write_csv(["classical,a,r,0.5,0.9,1.0,0.8\n", "generator,c,s,,,,\n"])
+        self.assertEqual(pairs_in(used), {("a", "r"), ("c", "s")})
+        scores = {("a", "r"): 1.0, ("a", "s"): 2.0, ("c", "s"): 3.0}
+        self.assertEqual(without(scores, pairs_in(used)), {("a", "s"): 2.0})
+
     def test_bootstrap_interval_brackets_the_statistic_and_narrows_with_more_pairs(self):
         rng = np.random.default_rng(3)
         few = list(rng.normal(2.0, 5.0, 30))
@@ -330,6 +337,31 @@ class PairedScoresTest(unittest.TestCase):
         # the standard error falls as 1/sqrt(n): 20 times the pairs, about 4.5 times narrower
         self.assertLess(hi2 - lo2, (hi - lo) / 3)
         self.assertEqual(bootstrap_interval([1.5] * 10, lambda v: sum(v) / len(v), 200, 1), (1.5, 1.5))
+
+
+class ExtendPreparedTest(unittest.TestCase):
+    @staticmethod
+    def face(i):
+        return {"id": i, "kind": "helen", "image": "faces/%s.jpg" % i, "labels": "faces/%s.labels.png" % i}
+
+    @staticmethod
+    def pair(s, r):
+        return {"source": s, "reference": r, "warped": "pairs/%s__%s.jpg" % (s, r),
+                "warpedLabels": "pairs/%s__%s.labels.png" % (s, r)}
+
+    def test_every_base_pair_is_kept_and_only_pairs_of_new_faces_are_added(self):
+        base = {"size": 256, "faces": [self.face("a"), self.face("m"), self.face("n")], "pairs": [self.pair("a", "m")]}
+        # the larger set drew another reference for a, and has a new face b
+        extra = {"size": 256, "faces": [self.face("a"), self.face("m"), self.face("n"), self.face("b")],
+                 "pairs": [self.pair("a", "n"), self.pair("b", "m"), self.pair("b", "n")]}
+        out = extension(base, extra)
+        self.assertEqual([f["id"] for f in out["faces"]], ["a", "m", "n", "b"])
+        self.assertEqual([(p["source"], p["reference"]) for p in out["pairs"]], [("a", "m"), ("b", "m"), ("b", "n")])
+        self.assertEqual(out["size"], 256)
+
+    def test_sets_of_different_crop_sizes_are_refused(self):
+        with self.assertRaises(ValueError):
+            extension({"size": 256, "faces": [], "pairs": []}, {"size": 128, "faces": [], "pairs": []})
 
 
 class WeightMeanTest(unittest.TestCase):

@@ -1,12 +1,16 @@
 """Compares two generator files pair by pair, from two `makeupapi-cli compare-engines --csv` files of the same pairs.
 
     /usr/bin/python3 training/tools/paired_scores.py FILE.csv CANDIDATE.csv [MORE_FILE.csv MORE_CANDIDATE.csv ...]
+        [--exclude USED.csv ...]
 
 Each pair's score is the selection score of training/STAGES.md, per pair instead of over the table's medians:
 S = 100 (lips moved + eyes moved) - 7.5 (lips dE to the reference + eyes dE to the reference). The tool prints the
 mean and the median of the differences (candidate - file) over the pairs both files hold, each with a percentile
 bootstrap 95% interval (resampling pairs), and on how many pairs the candidate scores higher. A decision rule that
 uses it names the statistic and the bar before anything is measured (training/checkpoints/*/RULE.md).
+
+--exclude drops every pair that another compare-engines --csv file holds (any engine): a set drawn from a smaller pool of
+unseen sources can share pairs with sets that earlier decisions used, and those pairs no longer count as fresh.
 """
 from __future__ import annotations
 
@@ -45,6 +49,17 @@ def differences(base: dict, candidate: dict) -> list[float]:
     return [candidate[k] - v for k, v in base.items() if k in candidate]
 
 
+def pairs_in(path: str) -> set[tuple[str, str]]:
+    """Every (source, reference) pair a compare-engines --csv file holds, whatever the engine or the measures."""
+    with open(path, newline="") as f:
+        return {(row["source"], row["reference"]) for row in csv.DictReader(f)}
+
+
+def without(scores: dict, excluded: set) -> dict:
+    """The scores of the pairs not in excluded."""
+    return {k: v for k, v in scores.items() if k not in excluded}
+
+
 def bootstrap_interval(values: list[float], statistic, resamples: int, seed: int) -> tuple[float, float]:
     """Percentile bootstrap 95% interval of statistic(values) (Efron & Tibshirani, An Introduction to the Bootstrap,
     1993, ch. 13): the 2.5th and 97.5th percentiles of the statistic over resamples drawn with replacement."""
@@ -60,12 +75,15 @@ def main(argv=None):
     p.add_argument("--engine", default="generator", help="the engine whose rows are compared (default generator)")
     p.add_argument("--resamples", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--exclude", action="append", default=[], metavar="USED.csv",
+                   help="leave out the pairs this compare-engines --csv file holds (repeatable)")
     args = p.parse_args(argv)
     if len(args.csvs) % 2:
         raise SystemExit("give the csv files in couples: FILE.csv CANDIDATE.csv")
+    excluded = set().union(*(pairs_in(path) for path in args.exclude))
     diffs = []
     for base, cand in zip(args.csvs[0::2], args.csvs[1::2]):
-        diffs += differences(pair_scores(base, args.engine), pair_scores(cand, args.engine))
+        diffs += differences(without(pair_scores(base, args.engine), excluded), pair_scores(cand, args.engine))
     if not diffs:
         raise SystemExit("no pair is in both files")
     mean_lo, mean_hi = bootstrap_interval(diffs, statistics.fmean, args.resamples, args.seed)
