@@ -9,8 +9,9 @@ mean and the median of the differences (candidate - file) over the pairs both fi
 bootstrap 95% interval (resampling pairs), and on how many pairs the candidate scores higher. A decision rule that
 uses it names the statistic and the bar before anything is measured (training/checkpoints/*/RULE.md).
 
---exclude drops every pair that another compare-engines --csv file holds (any engine): a set drawn from a smaller pool of
-unseen sources can share pairs with sets that earlier decisions used, and those pairs no longer count as fresh.
+--exclude drops every pair that another csv file with source and reference columns holds (a compare-engines --csv file,
+any engine, or training/eval-pairs-used.csv): a set drawn from a smaller pool of unseen sources can share pairs with
+sets that earlier decisions used, and those pairs no longer count as fresh.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def differences(base: dict, candidate: dict) -> list[float]:
 
 
 def pairs_in(path: str) -> set[tuple[str, str]]:
-    """Every (source, reference) pair a compare-engines --csv file holds, whatever the engine or the measures."""
+    """Every (source, reference) pair a csv file holds, whatever its other columns (engine, measures)."""
     with open(path, newline="") as f:
         return {(row["source"], row["reference"]) for row in csv.DictReader(f)}
 
@@ -76,7 +77,7 @@ def main(argv=None):
     p.add_argument("--resamples", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--exclude", action="append", default=[], metavar="USED.csv",
-                   help="leave out the pairs this compare-engines --csv file holds (repeatable)")
+                   help="leave out the pairs this csv file (source, reference columns) holds (repeatable)")
     args = p.parse_args(argv)
     if len(args.csvs) % 2:
         raise SystemExit("give the csv files in couples: FILE.csv CANDIDATE.csv")
