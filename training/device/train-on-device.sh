@@ -18,10 +18,14 @@
 #     full preset's (48 MiB each) only the mean does, and the log says which file stayed behind.
 #
 # By default it continues the committed cpu-preset model (onnx-models/psgan-generator.onnx, --init-generator), so
-# each GPU session adds to the same model. TRAIN_CONFIG=full starts the paper-sized preset from scratch instead.
+# each GPU session adds to the same model. TRAIN_CONFIG=full starts the paper-sized preset from scratch instead, or,
+# with TRAIN_INIT, from an earlier session's mean: its fp32 export (48 MiB) cannot travel beside the tracked tree and
+# any data, so carry the float16 copy that training/tools/half_weights.py writes (24 MiB) with a data set of at most
+# ~19 MiB (training/README.md, GPU machine).
 #
 # Variables: TRAIN_MINUTES (8), TRAIN_CONFIG (cpu | full; smoke for the script's own test), TRAIN_DATA
-# (training/prepared), TRAIN_DEVICE (cuda; cpu only to check this script), TRAIN_BATCH (1, the papers' setting),
+# (training/prepared), TRAIN_INIT (an exported generator G starts from; default the committed file for cpu, none for
+# full), TRAIN_DEVICE (cuda; cpu only to check this script), TRAIN_BATCH (1, the papers' setting),
 # TRAIN_WORKERS (8), TRAIN_EMA (0.999: also export the running mean of G's weights; 0: off), TRAIN_EXTRA (more
 # train.py arguments, e.g. "--loss-weight hist_lip=4"), PYTHON (python3, which holds PyTorch on the device machine),
 # RETURN_PART_BYTES and RETURN_BUDGET_BYTES (15 MiB and 60 MiB: the part size and the room for the ONNX files, kept
@@ -48,9 +52,14 @@ export PYTHONUNBUFFERED=1
 [ -f "$data/index.json" ] || { echo "$data/index.json missing: carry $data" >&2; exit 2; }
 "$py" -c "import torch, cv2, onnx; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 
+init_file=${TRAIN_INIT:-}
+if [ -z "$init_file" ] && [ "$config" = cpu ]; then
+  init_file=onnx-models/psgan-generator.onnx
+fi
 init=()
-if [ "$config" = cpu ]; then
-  init=(--init-generator onnx-models/psgan-generator.onnx)
+if [ -n "$init_file" ]; then
+  [ -f "$init_file" ] || { echo "TRAIN_INIT $init_file missing: carry it" >&2; exit 2; }
+  init=(--init-generator "$init_file")
 fi
 
 # shellcheck disable=SC2086  # TRAIN_EXTRA is a list of arguments

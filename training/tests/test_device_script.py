@@ -16,10 +16,15 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+for p in (HERE, os.path.join(os.path.dirname(HERE), "tools")):
+    if p not in sys.path:
+        sys.path.insert(0, p)
 
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
 import standin  # noqa: E402
+from half_weights import MAX_RELATIVE_ROUNDING, WEIGHTS_ONLY_KEY, half_weights  # noqa: E402
+from onnx import numpy_helper  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 SCRIPT = os.path.join(REPO_ROOT, "training", "device", "train-on-device.sh")
@@ -98,6 +103,40 @@ class DeviceScriptTest(unittest.TestCase):
                          (6, sums["psgan-generator-ema.onnx"]))
         self.assertFalse([n for n in names if n.startswith("psgan-generator.onnx")], names)
         self.assertIn("not brought back: psgan-generator.onnx", log)
+
+    def test_a_float16_copy_of_the_mean_halves_the_file_and_starts_the_next_run(self):
+        out, _, _, _ = self._run("first")
+        full = os.path.join(out, "psgan-generator-ema.onnx")
+        half = os.path.join(self.tmp, "carried-half.onnx")
+        converted, kept = half_weights(full, half)
+        self.assertGreater(converted, 0)
+        # the smoke run is a few steps old: biases that started at zero are still below float16's normal range
+        self.assertLess(os.path.getsize(half), 0.6 * os.path.getsize(full))
+        a = {t.name: numpy_helper.to_array(t) for t in onnx.load(full).graph.initializer}
+        model = onnx.load(half)
+        b = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.assertEqual(sorted(a), sorted(b))
+        self.assertEqual(sum(v.dtype == np.float16 for v in b.values()), converted)
+        self.assertEqual(sum(v.dtype == np.float32 for v in b.values()),
+                         sum(v.dtype == np.float32 for v in a.values()) - converted)
+        for name, w in a.items():
+            if w.dtype == np.float32 and w.size:
+                err = np.abs(b[name].astype(np.float32) - w).max()
+                self.assertLessEqual(err, MAX_RELATIVE_ROUNDING * np.abs(w).max(), name)
+        self.assertIn(WEIGHTS_ONLY_KEY, {p.key for p in model.metadata_props})
+
+        _, _, _, log = self._run("next", TRAIN_INIT=half)
+        self.assertIn("generator initialised from %s" % half, log)
+
+    def test_a_missing_init_file_is_refused_before_training(self):
+        out = os.path.join(self.tmp, "missing")
+        os.makedirs(out)
+        env = dict(os.environ, OUT=out, TRAIN_DATA=self.data, TRAIN_CONFIG="smoke", TRAIN_DEVICE="cpu",
+                   PYTHON=sys.executable, TRAIN_INIT=os.path.join(self.tmp, "no-such.onnx"))
+        proc = subprocess.run(["bash", SCRIPT], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+        self.assertIn("no-such.onnx missing", proc.stderr)
+        self.assertEqual(os.listdir(out), [])
 
     def test_a_file_over_the_byte_budget_stays_behind_and_the_log_says_so(self):
         out, names, sums, log = self._run("nothing", RETURN_BUDGET_BYTES=1)
