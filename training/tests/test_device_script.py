@@ -48,18 +48,29 @@ class DeviceScriptTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="psgan_device_")
         env = os.environ.get("MAKEUPAPI_PREPARED_DATA")
         cls.data = env if env else standin.build(os.path.join(cls.tmp, "prepared"), n_makeup=2, n_nonmakeup=2)
+        cls.default = None     # the run with the default limits, made once by _default_run
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def _run(self, name, **limits):
+    def _script(self, name, **settings):
+        """Runs the script with the smoke preset on the CPU, $OUT a new folder `name`; returns (process, $OUT)."""
         out = os.path.join(self.tmp, name)
         os.makedirs(out)
         env = dict(os.environ, OUT=out, TRAIN_DATA=self.data, TRAIN_CONFIG="smoke", TRAIN_DEVICE="cpu",
                    TRAIN_MINUTES="0.01", TRAIN_WORKERS="0", PYTHON=sys.executable, OMP_NUM_THREADS="1",
-                   **{k: str(v) for k, v in limits.items()})
+                   **{k: str(v) for k, v in settings.items()})
         proc = subprocess.run(["bash", SCRIPT], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+        return proc, out
+
+    def _default_run(self):
+        if type(self).default is None:
+            type(self).default = self._run("default")
+        return type(self).default
+
+    def _run(self, name, **limits):
+        proc, out = self._script(name, **limits)
         self.assertEqual(proc.returncode, 0, proc.stdout[-3000:] + proc.stderr[-3000:])
         names = sorted(os.listdir(out))
         sizes = {n: os.path.getsize(os.path.join(out, n)) for n in names}
@@ -85,13 +96,13 @@ class DeviceScriptTest(unittest.TestCase):
         return len(parts), _sha256(chunks)
 
     def test_with_the_default_limits_both_small_exports_come_back_whole(self):
-        out, names, sums, _ = self._run("whole")
+        out, names, sums, _ = self._default_run()
         self.assertEqual(sorted(sums), ["psgan-generator-ema.onnx", "psgan-generator.onnx"])
         for onnx_name, digest in sums.items():
             self.assertEqual(self._joined_digest(out, names, onnx_name), (0, digest), onnx_name)
 
     def test_parts_join_into_the_exported_files_and_the_mean_comes_first_when_room_runs_out(self):
-        ema_bytes = os.path.getsize(os.path.join(self._run("sizes")[0], "psgan-generator-ema.onnx"))
+        ema_bytes = os.path.getsize(os.path.join(self._default_run()[0], "psgan-generator-ema.onnx"))
         # three parts each: both files fit the six places for ONNX parts
         out, names, sums, log = self._run("three", RETURN_PART_BYTES=-(-ema_bytes // 3))
         for onnx_name, digest in sums.items():
@@ -105,8 +116,7 @@ class DeviceScriptTest(unittest.TestCase):
         self.assertIn("not brought back: psgan-generator.onnx", log)
 
     def test_a_float16_copy_of_the_mean_halves_the_file_and_starts_the_next_run(self):
-        out, _, _, _ = self._run("first")
-        full = os.path.join(out, "psgan-generator-ema.onnx")
+        full = os.path.join(self._default_run()[0], "psgan-generator-ema.onnx")
         half = os.path.join(self.tmp, "carried-half.onnx")
         converted, kept = half_weights(full, half)
         self.assertGreater(converted, 0)
@@ -129,11 +139,7 @@ class DeviceScriptTest(unittest.TestCase):
         self.assertIn("generator initialised from %s" % half, log)
 
     def test_a_missing_init_file_is_refused_before_training(self):
-        out = os.path.join(self.tmp, "missing")
-        os.makedirs(out)
-        env = dict(os.environ, OUT=out, TRAIN_DATA=self.data, TRAIN_CONFIG="smoke", TRAIN_DEVICE="cpu",
-                   PYTHON=sys.executable, TRAIN_INIT=os.path.join(self.tmp, "no-such.onnx"))
-        proc = subprocess.run(["bash", SCRIPT], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        proc, out = self._script("missing", TRAIN_INIT=os.path.join(self.tmp, "no-such.onnx"))
         self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
         self.assertIn("no-such.onnx missing", proc.stderr)
         self.assertEqual(os.listdir(out), [])
