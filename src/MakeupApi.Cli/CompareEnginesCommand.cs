@@ -46,6 +46,9 @@ internal static class CompareEnginesCommand
             new("csv", "FILE", "one row per pair and engine with every measure, for finding the pairs that miss a target"),
             new("unseen-by", "INDEX", "leave out every photo the training set of this index.json was made from, so the " +
                 "generator is measured on faces it never trained on (training/README.md names the committed file's set)"),
+            new("references-from", "sources", "take the references from --sources instead of --references: after --unseen-by, " +
+                "the sorted photos alternate between source (1st, 3rd, ...) and reference (2nd, 4th, ...), so no face meets " +
+                "itself; measures the generator on references it never trained on (README, 'On references the generator never trained on')"),
             new("unseen-side", "S", "where --unseen-by leaves photos out: sources, references or both (default both); " +
                 "the committed file trained on all 55 makeup photos, so with them as references only 'sources' leaves any"),
         ],
@@ -69,6 +72,8 @@ internal static class CompareEnginesCommand
         if (phase is < 0 or >= 1) throw new UsageException($"--pairs-phase is from 0 up to, not including, 1; not {phase}");
         var layout = cl.Get("pairs-layout", "grid");
         if (layout is not ("grid" or "balanced")) throw new UsageException($"--pairs-layout is grid or balanced, not {layout}");
+        var referencesFrom = cl.Get("references-from");
+        if (referencesFrom is not (null or "sources")) throw new UsageException($"--references-from takes only 'sources', not '{referencesFrom}'");
 
         var models = new ModelOptions();
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
@@ -92,11 +97,16 @@ internal static class CompareEnginesCommand
             if (engines.Count == 0) { Console.Error.WriteLine($"compare-engines: none of '{only}' is available"); return 2; }
         }
         var sourcePhotos = ImagesIn(sources).ToList();
-        var referencePhotos = ImagesIn(references).ToList();
-        if (LeaveOutTrainedOn(cl, sourcePhotos, referencePhotos) is { } problem)
+        var referencePhotos = referencesFrom is null ? ImagesIn(references).ToList() : [];
+        if (LeaveOutTrainedOn(cl, sourcePhotos, referencePhotos, referencesFrom is not null) is { } problem)
         {
             Console.Error.WriteLine("compare-engines: " + problem);
             return 2;
+        }
+        if (referencesFrom is not null)
+        {
+            (sourcePhotos, referencePhotos) = AlternateSplit(sourcePhotos);
+            if (referencePhotos.Count == 0) { Console.Error.WriteLine("compare-engines: --references-from sources needs at least two source photos"); return 2; }
         }
 
         var pipeline = MakeupPipeline.Create(analyzer, engines, options);
@@ -156,7 +166,7 @@ internal static class CompareEnginesCommand
     /// --unseen-by INDEX [--unseen-side S]: removes from the photo lists every photo the training set of INDEX was made
     /// from. Returns why the options cannot be followed, or null.
     /// </summary>
-    private static string? LeaveOutTrainedOn(CommandLine cl, List<string> sourcePhotos, List<string> referencePhotos)
+    private static string? LeaveOutTrainedOn(CommandLine cl, List<string> sourcePhotos, List<string> referencePhotos, bool referencesFromSources)
     {
         if (cl.Get("unseen-by") is not { } indexPath) return null;
         var side = cl.Get("unseen-side", "both");
@@ -170,10 +180,14 @@ internal static class CompareEnginesCommand
         if (side != "references") sourcePhotos.RemoveAll(trainedOn.Used);
         if (side != "sources") referencePhotos.RemoveAll(trainedOn.Used);
         Console.WriteLine($"--unseen-by: {before - sourcePhotos.Count - referencePhotos.Count} photos left out ({side}), used by the {trainedOn.Count}-photo training set");
-        if (sourcePhotos.Count > 0 && referencePhotos.Count > 0) return null;
+        if (sourcePhotos.Count > 0 && (referencePhotos.Count > 0 || referencesFromSources)) return null;
         return $"training used every {(sourcePhotos.Count == 0 ? "source" : "reference")} photo; " +
                "pass other --sources/--references or --unseen-side, or prepare the training set with --hold-out-every K";
     }
+
+    /// <summary>The photos at even positions (0, 2, ...) as sources, those at odd positions as references.</summary>
+    internal static (List<string> Sources, List<string> References) AlternateSplit(IReadOnlyList<string> photos) =>
+        ([.. photos.Where((_, i) => i % 2 == 0)], [.. photos.Where((_, i) => i % 2 == 1)]);
 
     private static IEnumerable<string> ImagesIn(string folder) =>
         Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal);

@@ -24,8 +24,11 @@ internal static class PrepareTrainingDataCommand
             new("out", "DIR", "output folder (default: training/prepared, git-ignored; its files are overwritten)"),
             new("size", "N", "crop side (default 256, the generator's working size)"),
             new("refs", "K", "makeup references per source, drawn at random (default 4); each pair is written in both directions"),
-            new("helen", "N", "extra sources from HELEN (default 100; mixed makeup, used as source only)"),
+            new("helen", "N", "extra sources from HELEN (default 100; mixed makeup; references only with --wild-refs)"),
             new("poses", "N", "extra sources from FASSEG with |yaw| at most 45 degrees (default 60), for pose robustness"),
+            new("wild-refs", "K", "also K references per bare source drawn from the set's HELEN faces (default 0), so the " +
+                "generator learns from in-the-wild references and not only the makeup set's 55 studio portraits; drawn from " +
+                "their own random stream, so the other pairs are those of the same command without it"),
             new("seed", "S", "random seed (default 1)"),
             new("hold-out-every", "K", "leave every K-th photo of the makeup set (bare and made-up alike) out of training " +
                 "(default 0: none), so that compare-engines --unseen-by INDEX can measure on pairs whose two faces training never saw"),
@@ -43,9 +46,11 @@ internal static class PrepareTrainingDataCommand
         var data = cl.Get("data") ?? SharedData.Locate(Directory.GetCurrentDirectory());
         var output = cl.Get("out", "training/prepared");
         int size = cl.Get("size", 256), refsPerSource = cl.Get("refs", 4), helenCount = cl.Get("helen", 100), poseCount = cl.Get("poses", 60);
-        int holdOutEvery = cl.Get("hold-out-every", 0);
+        int holdOutEvery = cl.Get("hold-out-every", 0), wildRefs = cl.Get("wild-refs", 0);
         if (holdOutEvery is < 0 or 1) throw new UsageException("--hold-out-every is 0 (none) or at least 2");
-        var random = new Random(cl.Get("seed", 1));
+        if (wildRefs < 0) throw new UsageException($"--wild-refs is a count of at least 0, not {wildRefs}");
+        int seed = cl.Get("seed", 1);
+        var random = new Random(seed);
 
         using var models = FaceAnalysisFactory.CreateAll();
         var analyzer = models.Analyzer;
@@ -108,6 +113,18 @@ internal static class PrepareTrainingDataCommand
                     if (sourceId.StartsWith("nm_", StringComparison.Ordinal))
                         pairs.Add(WritePair(warp, faces, refId, sourceId, output));
                 }
+            }
+            if (wildRefs > 0)
+            {
+                // In-the-wild references: a generator trained on the makeup set's references alone falls far short on
+                // references it never saw (README, "On references the generator never trained on"). One direction only:
+                // a HELEN face's makeup status is unknown, so it is no de-makeup target. The stream's seed only has to
+                // differ from the first's, so that adding these pairs leaves the makeup pairs as they were.
+                var wildIds = faces.Keys.Where(k => k.StartsWith("he_", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+                var wildRandom = new Random(unchecked(seed * 7919 + 1));
+                foreach (var sourceId in faces.Keys.Where(k => !k.StartsWith("mk_", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+                    foreach (var refId in wildIds.Where(k => k != sourceId).OrderBy(_ => wildRandom.Next()).Take(wildRefs))
+                        pairs.Add(WritePair(warp, faces, sourceId, refId, output));
             }
 
             var index = new { size, faces = entries, pairs };

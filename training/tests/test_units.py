@@ -359,6 +359,15 @@ class ExtendPreparedTest(unittest.TestCase):
         self.assertEqual([(p["source"], p["reference"]) for p in out["pairs"]], [("a", "m"), ("b", "m"), ("b", "n")])
         self.assertEqual(out["size"], 256)
 
+    def test_pairs_with_a_reference_of_a_named_kind_are_added_once_and_others_are_not(self):
+        faces = [self.face("a"), self.face("b"), dict(self.face("m"), kind="makeup")]
+        base = {"size": 256, "faces": faces, "pairs": [self.pair("a", "m"), self.pair("a", "b")]}
+        # the wild-reference set re-drew b's makeup reference (b, m), and drew wild references (a, b) and (b, a)
+        extra = {"size": 256, "faces": faces, "pairs": [self.pair("b", "m"), self.pair("a", "b"), self.pair("b", "a")]}
+        out = extension(base, extra, frozenset({"helen"}))
+        self.assertEqual([(p["source"], p["reference"]) for p in out["pairs"]], [("a", "m"), ("a", "b"), ("b", "a")])
+        self.assertEqual(len(extension(base, extra)["pairs"]), 2)   # without the kinds: nothing new
+
     def test_sets_of_different_crop_sizes_are_refused(self):
         with self.assertRaises(ValueError):
             extension({"size": 256, "faces": [], "pairs": []}, {"size": 128, "faces": [], "pairs": []})

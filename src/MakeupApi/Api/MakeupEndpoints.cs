@@ -87,7 +87,9 @@ public static class MakeupEndpoints
         [FromForm, Range(0, 1000), Description("Index of the source face, largest first (default 0).")] int? sourceFace,
         [FromForm, Range(0, 1000), Description("Index of the reference face, largest first (default 0).")] int? referenceFace,
         [FromForm, AllowedValues("png", "jpeg", null), Description("png or jpeg (default: from Accept, else png).")] string? format,
-        [FromForm, AllowedValues("auto", "classical", "generator", null), Description("classical, generator or auto (default auto).")] string? engine,
+        [FromForm, AllowedValues("auto", "classical", "generator", null), Description("classical, generator or auto (default auto: the configured default engine, classical as shipped). " +
+            "generator is experimental: an undertrained PSGAN that measures behind classical on every lip and eye measure, " +
+            "and far behind with reference photos unlike its training set's (README, Engines compared).")] string? engine,
         HttpContext http,
         IMakeupPipeline pipeline,
         PipelineGate gate,

@@ -1,0 +1,54 @@
+extern alias cli;
+using cli::MakeupApi.Cli;
+
+namespace MakeupApi.Tests.Unit.Cli;
+
+/// <summary>
+/// The options behind stage 33 (training/STAGES.md): compare-engines --references-from sources, which measures the
+/// generator on references it never trained on, and prepare-training-data --wild-refs, which gives training such
+/// references. Bad values must stop the command before its minutes of model loading.
+/// </summary>
+public sealed class EvaluationOptionsTests
+{
+    private readonly StringWriter _output = new(), _errors = new();
+
+    private int Run(CliCommand command, params string[] args) => new CliApp([command], _output, _errors).Run([command.Name, .. args]);
+
+    [Fact]
+    public void Alternate_split_puts_every_photo_on_exactly_one_side_in_order()
+    {
+        string[] photos = ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"];
+
+        var (sources, references) = CompareEnginesCommand.AlternateSplit(photos);
+
+        Assert.Equal(["a.jpg", "c.jpg", "e.jpg"], sources);
+        Assert.Equal(["b.jpg", "d.jpg"], references);
+    }
+
+    [Fact]
+    public void Compare_engines_refuses_references_from_anything_but_sources()
+    {
+        int code = Run(CompareEnginesCommand.Command, "--references-from", "references");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--references-from takes only 'sources', not 'references'", _errors.ToString());
+    }
+
+    [Fact]
+    public void Prepare_training_data_refuses_a_negative_wild_reference_count()
+    {
+        var empty = Directory.CreateTempSubdirectory("makeupapi-wild-refs-").FullName;
+        try
+        {
+            int code = Run(PrepareTrainingDataCommand.Command, "--data", empty, "--out", Path.Combine(empty, "out"), "--wild-refs", "-1");
+
+            Assert.Equal(2, code);
+            Assert.Contains("--wild-refs is a count of at least 0, not -1", _errors.ToString());
+            Assert.False(Directory.Exists(Path.Combine(empty, "out")));
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+}
