@@ -8,7 +8,7 @@ namespace MakeupApi.Tests.Unit.Cli;
 /// generator on references it never trained on, and prepare-training-data --wild-refs, which gives training such
 /// references. Bad values must stop the command before its minutes of model loading.
 /// </summary>
-public sealed class EvaluationOptionsTests
+public sealed class UnseenReferenceOptionsTests
 {
     private readonly StringWriter _output = new(), _errors = new();
 
