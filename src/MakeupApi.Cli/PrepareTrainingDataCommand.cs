@@ -101,9 +101,11 @@ internal static class PrepareTrainingDataCommand
                 });
             }
 
-            var makeupIds = faces.Keys.Where(k => k.StartsWith("mk_", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            List<string> IdsWhere(Func<string, bool> keep) => [.. faces.Keys.Where(keep).Order(StringComparer.Ordinal)];
+            var makeupIds = IdsWhere(k => k.StartsWith("mk_", StringComparison.Ordinal));
+            var bareIds = IdsWhere(k => !k.StartsWith("mk_", StringComparison.Ordinal));
             var pairs = new List<object>();
-            foreach (var sourceId in faces.Keys.Where(k => !k.StartsWith("mk_", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            foreach (var sourceId in bareIds)
             {
                 foreach (var refId in makeupIds.OrderBy(_ => random.Next()).Take(refsPerSource))
                 {
@@ -120,9 +122,9 @@ internal static class PrepareTrainingDataCommand
                 // references it never saw (README, "On references the generator never trained on"). One direction only:
                 // a HELEN face's makeup status is unknown, so it is no de-makeup target. The stream's seed only has to
                 // differ from the first's, so that adding these pairs leaves the makeup pairs as they were.
-                var wildIds = faces.Keys.Where(k => k.StartsWith("he_", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+                var wildIds = IdsWhere(k => k.StartsWith("he_", StringComparison.Ordinal));
                 var wildRandom = new Random(unchecked(seed * 7919 + 1));
-                foreach (var sourceId in faces.Keys.Where(k => !k.StartsWith("mk_", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+                foreach (var sourceId in bareIds)
                     foreach (var refId in wildIds.Where(k => k != sourceId).OrderBy(_ => wildRandom.Next()).Take(wildRefs))
                         pairs.Add(WritePair(warp, faces, sourceId, refId, output));
             }
