@@ -47,6 +47,10 @@ class LossConfig:
     hist_lip: float = 1.0
     hist_eye: float = 1.0
     hist_skin: float = 0.1
+    # Lip histogram weight for pairs whose reference is an in-the-wild face (a kind outside the makeup set, e.g.
+    # "helen"); below 0: hist_lip, as for every other pair. Stages 33-34 (training/STAGES.md) found such pairs lift
+    # unseen references and cost the makeup references' lips; this weighs their lip term on its own. (Our choice.)
+    hist_lip_wild: float = -1.0
     # Histogram loss is computed on 0..255 pixel values, as the BeautyGAN/PSGAN
     # reference implementations do, so that the weights above keep their meaning.
     hist_scale: float = 127.5

@@ -51,6 +51,13 @@ def domain_of(kind: str) -> int:
     domain (0) for the per-domain discriminators."""
     return 1 if kind == "makeup" else 0
 
+
+def is_wild(kind: str) -> bool:
+    """True for faces from outside the makeup set ("helen", "pose"): photos not taken for makeup transfer. A pair
+    with such a reference is weighed by LossConfig.hist_lip_wild."""
+    return kind not in KIND
+
+
 # 68-point mirror permutation (iBUG/300-W)
 _FLIP68 = (
     list(range(16, -1, -1))                      # jaw 0..16
@@ -233,4 +240,5 @@ class PreparedDataset(Dataset):
             "ref_lmk": torch.from_numpy(ref_g.lmk.astype(np.float32)),
             "src_kind": torch.tensor(domain_of(src_face["kind"])),
             "ref_kind": torch.tensor(domain_of(ref_face["kind"])),
+            "ref_wild": torch.tensor(is_wild(ref_face["kind"])),
         }

@@ -1,7 +1,7 @@
 """Losses: histogram-matching makeup loss, masked cycle / perceptual losses, LSGAN."""
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -54,15 +54,18 @@ def histogram_target(src: torch.Tensor, ref: torch.Tensor, src_mask: torch.Tenso
 
 
 def histogram_loss(out: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
-                   valid: torch.Tensor, scale: float) -> torch.Tensor:
+                   valid: torch.Tensor, scale: float, select: Optional[torch.Tensor] = None) -> torch.Tensor:
     """L1 between masked output and masked target, averaged over the whole image as the
-    BeautyGAN/PSGAN implementations do, on `scale`-stretched values (127.5: 0..255)."""
-    if not bool(valid.any()):
+    BeautyGAN/PSGAN implementations do, on `scale`-stretched values (127.5: 0..255).
+    `select` ([N] bool) keeps only those samples' share of the batch mean (still divided by N),
+    so the losses of complementary selections add up to the loss without one."""
+    keep = valid if select is None else valid & select
+    if not bool(keep.any()):
         return out.sum() * 0.0
     m = mask * (mask > 0.5).to(mask.dtype)
     diff = (out - target).abs() * m * scale
     per_sample = diff.flatten(1).mean(dim=1)
-    return (per_sample * valid.to(out.dtype)).sum() / out.shape[0]
+    return (per_sample * keep.to(out.dtype)).sum() / out.shape[0]
 
 
 # ----------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ class Trainer:
                 if bool(sel.any()):
                     g_adv = g_adv + L.gan_g_loss(self.DG[name](fake[sel])) * float(sel.sum()) / len(sel)
 
-        terms = self.content_losses(src, wref, fake, rec, m_src, m_w, weight)
+        terms = self.content_losses(src, wref, fake, rec, m_src, m_w, weight, b.get("ref_wild"))
         w = self.weighted(terms)
         g_total = (lc.adv * g_adv + lc.makeup_gan * g_mgan + w["cyc"] + w["per"]
                    + (w["hist_lip"] + w["hist_eye"] + w["hist_skin"]))
@@ -215,14 +215,21 @@ class Trainer:
         m_w = R.region_masks(b["wref_lab"], lc.eye_band_radius)
         return m_src, m_w, R.feature_weight(m_src, lc.mask_floor, lc.mask_blur_sigma)
 
-    def content_losses(self, src, wref, fake, rec, m_src, m_w, weight) -> Dict[str, torch.Tensor]:
+    def content_losses(self, src, wref, fake, rec, m_src, m_w, weight,
+                       ref_wild: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """The generator's non-adversarial losses, unweighted: the per-region histogram-matching makeup loss (the
         output's region against the source region matched to the warped reference's), the masked cycle loss and
-        the masked perceptual loss."""
+        the masked perceptual loss. With hist_lip_wild set and `ref_wild` ([N] bool) given, also "hist_lip_wild":
+        the share of "hist_lip" that comes from pairs with an in-the-wild reference."""
         lc = self.cfg.loss
         terms = {}
         for key, region in (("hist_lip", "lip"), ("hist_eye", "eye_band"), ("hist_skin", "skin")):
             target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
+            if key == "hist_lip" and lc.hist_lip_wild >= 0 and ref_wild is not None:
+                wild = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale, select=ref_wild)
+                own = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale, select=~ref_wild)
+                terms[key], terms["hist_lip_wild"] = own + wild, wild
+                continue
             terms[key] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
         terms["cyc"] = L.weighted_l1(rec, src, weight)
         terms["per"] = src.new_zeros(())
@@ -235,7 +242,10 @@ class Trainer:
     def weighted(self, terms: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Each content loss times its weight, as it enters the generator's total."""
         lc = self.cfg.loss
-        return {"hist_lip": lc.make * (lc.hist_lip * terms["hist_lip"]),
+        lip = lc.hist_lip * terms["hist_lip"]
+        if "hist_lip_wild" in terms:
+            lip = lc.hist_lip * (terms["hist_lip"] - terms["hist_lip_wild"]) + lc.hist_lip_wild * terms["hist_lip_wild"]
+        return {"hist_lip": lc.make * lip,
                 "hist_eye": lc.make * (lc.hist_eye * terms["hist_eye"]),
                 "hist_skin": lc.make * (lc.hist_skin * terms["hist_skin"]),
                 "cyc": lc.cyc * terms["cyc"], "per": lc.per * terms["per"]}

@@ -25,7 +25,7 @@ from onnx import TensorProto, helper  # noqa: E402
 from psgan import losses as L  # noqa: E402
 from psgan import regions as R  # noqa: E402
 from psgan.config import Config, preset  # noqa: E402
-from psgan.data import FLIP68, Group, PreparedDataset, _LABEL_SWAP, colour_jitter, domain_of  # noqa: E402
+from psgan.data import FLIP68, Group, PreparedDataset, _LABEL_SWAP, colour_jitter, domain_of, is_wild  # noqa: E402
 from psgan.discriminators import MakeupGan  # noqa: E402
 from psgan.export import export_generator  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
@@ -71,6 +71,57 @@ class HistogramMatchingTest(unittest.TestCase):
         loss.backward()
         self.assertGreater(float(loss), 0)
         self.assertGreater(float(out.grad.abs().sum()), 0)
+
+    def test_losses_of_complementary_selections_add_up_to_the_loss_without_one(self):
+        torch.manual_seed(0)
+        out, target = torch.rand(4, 3, 16, 16), torch.rand(4, 3, 16, 16)
+        m = torch.ones(4, 1, 16, 16)
+        valid = torch.tensor([True, True, False, True])
+        select = torch.tensor([True, False, True, False])
+        whole = L.histogram_loss(out, target, m, valid, 127.5)
+        parts = (L.histogram_loss(out, target, m, valid, 127.5, select=select)
+                 + L.histogram_loss(out, target, m, valid, 127.5, select=~select))
+        self.assertAlmostEqual(float(parts), float(whole), places=4)
+        self.assertEqual(float(L.histogram_loss(out, target, m, valid, 127.5, select=valid & False)), 0.0)
+
+
+class WildReferenceLipWeightTest(unittest.TestCase):
+    """LossConfig.hist_lip_wild: the lip histogram weight of pairs whose reference is an in-the-wild face."""
+
+    @staticmethod
+    def _lip_loss_and_grad(hist_lip_wild):
+        import types
+        cfg = preset("smoke")
+        cfg.loss.hist_lip, cfg.loss.hist_lip_wild, cfg.loss.per = 6.0, hist_lip_wild, 0.0
+        owner = types.SimpleNamespace(cfg=cfg, P=None)   # the two methods read only cfg and P
+        torch.manual_seed(1)
+        src, wref = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
+        fake = src.clone().requires_grad_(True)
+        lip = torch.zeros(2, 1, 16, 16)
+        lip[:, :, 5:11, 4:12] = 1
+        masks = {r: lip for r in ("lip", "eye_band", "skin")}
+        terms = Trainer.content_losses(owner, src, wref, fake, src, masks, masks, torch.ones(2, 1, 16, 16),
+                                       torch.tensor([False, True]))
+        lip_loss = Trainer.weighted(owner, terms)["hist_lip"]
+        lip_loss.backward()
+        return terms, float(lip_loss), fake.grad
+
+    def test_zero_weight_takes_the_wild_pair_out_of_the_lip_loss_and_keeps_the_other(self):
+        terms, _, grad = self._lip_loss_and_grad(0.0)
+        self.assertGreater(float(terms["hist_lip_wild"]), 0)
+        self.assertGreater(float(terms["hist_lip"]), float(terms["hist_lip_wild"]))   # logged: both pairs
+        self.assertEqual(float(grad[1].abs().sum()), 0.0)
+        self.assertGreater(float(grad[0].abs().sum()), 0)
+
+    def test_the_weight_of_the_other_pairs_gives_the_loss_and_gradient_of_no_split(self):
+        _, split, grad_split = self._lip_loss_and_grad(6.0)
+        terms, plain, grad_plain = self._lip_loss_and_grad(-1.0)
+        self.assertNotIn("hist_lip_wild", terms)
+        self.assertAlmostEqual(split, plain, places=3)
+        self.assertTrue(torch.allclose(grad_split, grad_plain, atol=1e-6))
+
+    def test_only_faces_from_outside_the_makeup_set_are_wild(self):
+        self.assertEqual([is_wild(k) for k in ("makeup", "non-makeup", "helen", "pose")], [False, False, True, True])
 
 
 class RegionTest(unittest.TestCase):
