@@ -225,12 +225,10 @@ class Trainer:
         terms = {}
         for key, region in (("hist_lip", "lip"), ("hist_eye", "eye_band"), ("hist_skin", "skin")):
             target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
-            if key == "hist_lip" and lc.hist_lip_wild >= 0 and ref_wild is not None:
-                wild = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale, select=ref_wild)
-                own = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale, select=~ref_wild)
-                terms[key], terms["hist_lip_wild"] = own + wild, wild
-                continue
             terms[key] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
+            if key == "hist_lip" and lc.hist_lip_wild >= 0 and ref_wild is not None:
+                terms["hist_lip_wild"] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale,
+                                                          select=ref_wild)
         terms["cyc"] = L.weighted_l1(rec, src, weight)
         terms["per"] = src.new_zeros(())
         if self.P is not None and lc.per > 0:
@@ -243,8 +241,8 @@ class Trainer:
         """Each content loss times its weight, as it enters the generator's total."""
         lc = self.cfg.loss
         lip = lc.hist_lip * terms["hist_lip"]
-        if "hist_lip_wild" in terms:
-            lip = lc.hist_lip * (terms["hist_lip"] - terms["hist_lip_wild"]) + lc.hist_lip_wild * terms["hist_lip_wild"]
+        if "hist_lip_wild" in terms:   # the wild pairs' share moves from hist_lip's weight to hist_lip_wild's
+            lip = lip + (lc.hist_lip_wild - lc.hist_lip) * terms["hist_lip_wild"]
         return {"hist_lip": lc.make * lip,
                 "hist_eye": lc.make * (lc.hist_eye * terms["hist_eye"]),
                 "hist_skin": lc.make * (lc.hist_skin * terms["hist_skin"]),
