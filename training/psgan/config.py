@@ -51,6 +51,13 @@ class LossConfig:
     # "helen"); below 0: hist_lip, as for every other pair. Stages 33-34 (training/STAGES.md) found such pairs lift
     # unseen references and cost the makeup references' lips; this weighs their lip term on its own. (Our choice.)
     hist_lip_wild: float = -1.0
+    # Weight of the adversarial game (global and region discriminators, both sides) for pairs whose reference is an
+    # in-the-wild face: 1 plays them as every other pair; 0 takes such a pair out of it, its two faces as real
+    # examples and its output as a fake, so that it teaches only through the content losses. Stage 35
+    # (training/STAGES.md) found the wild pairs' lip histogram term was not what cost the makeup references; the
+    # discriminators were the next suspect, since they count a bare HELEN reference as real lips and as the
+    # non-makeup domain. (Our choice.)
+    adv_wild: float = 1.0
     # Histogram loss is computed on 0..255 pixel values, as the BeautyGAN/PSGAN
     # reference implementations do, so that the weights above keep their meaning.
     hist_scale: float = 127.5

@@ -92,9 +92,19 @@ def perceptual_loss(feats_out: List[torch.Tensor], feats_ref: List[torch.Tensor]
 # ----------------------------------------------------------------------------------
 # LSGAN (Mao et al., ICCV 2017), as in the PSGAN implementation
 
-def gan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    return 0.5 * ((real_logits - 1).pow(2).mean() + fake_logits.pow(2).mean())
+def weighted_mean(x: torch.Tensor, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Mean of x ([N, ...]) with each sample's mean times its weight ([N]). Samples are equal in size, so a weight of
+    ones gives x.mean()."""
+    if weight is None:
+        return x.mean()
+    return (x.flatten(1).mean(1) * weight).mean()
 
 
-def gan_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    return (fake_logits - 1).pow(2).mean()
+def gan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
+               weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """LSGAN discriminator loss; `weight` ([N]) weighs the real and fake sample of each pair."""
+    return 0.5 * (weighted_mean((real_logits - 1).pow(2), weight) + weighted_mean(fake_logits.pow(2), weight))
+
+
+def gan_g_loss(fake_logits: torch.Tensor, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+    return weighted_mean((fake_logits - 1).pow(2), weight)

@@ -126,18 +126,21 @@ class Trainer:
         _requires_grad(self.MG, False)
         _requires_grad(self.DG, False)
         self.opt_g.zero_grad(set_to_none=True)
-        g_logits = self.MG(self.MG.crops(fake, m_src, b["src_lmk"]))
+        adv_w = self.adversarial_weight(b)
         g_mgan = src.new_zeros(())
-        for p in PARTS:
-            lp = L.gan_g_loss(g_logits[p])
-            out["g_mgan_" + p] = float(lp.detach())
-            g_mgan = g_mgan + lp
         g_adv = src.new_zeros(())
-        if self.DG is not None:
-            for name, k in DOMAINS:
-                sel = b["ref_kind"] == k
-                if bool(sel.any()):
-                    g_adv = g_adv + L.gan_g_loss(self.DG[name](fake[sel])) * float(sel.sum()) / len(sel)
+        if bool((adv_w > 0).any()):
+            g_logits = self.MG(self.MG.crops(fake, m_src, b["src_lmk"]))
+            for p in PARTS:
+                lp = L.gan_g_loss(g_logits[p], adv_w)
+                out["g_mgan_" + p] = float(lp.detach())
+                g_mgan = g_mgan + lp
+            if self.DG is not None:
+                for name, k in DOMAINS:
+                    sel = b["ref_kind"] == k
+                    if bool(sel.any()):
+                        g_adv = g_adv + (L.gan_g_loss(self.DG[name](fake[sel]), adv_w[sel])
+                                         * float(sel.sum()) / len(sel))
 
         terms = self.content_losses(src, wref, fake, rec, m_src, m_w, weight, b.get("ref_wild"))
         w = self.weighted(terms)
@@ -175,8 +178,14 @@ class Trainer:
         """One optimiser step of the region discriminators (makeup GAN) and the global PatchGANs on real references
         against the given (detached) outputs, whose regions are the source's (m_src); returns their losses."""
         src, ref = b["src"], b["ref"]
-        m_ref = R.region_masks(b["ref_lab"], self.cfg.loss.eye_band_radius)
         out: Dict[str, float] = {}
+        adv_w = self.adversarial_weight(b)
+        if not bool((adv_w > 0).any()):
+            # every pair is out of the adversarial game (LossConfig.adv_wild = 0): no optimiser step at all, so that
+            # Adam's momentum does not move the discriminators on a zero gradient. Logged as 0.
+            out["d_region"] = out["d_global"] = 0.0
+            return out
+        m_ref = R.region_masks(b["ref_lab"], self.cfg.loss.eye_band_radius)
         _requires_grad(self.MG, True)
         _requires_grad(self.DG, True)
         self.opt_d.zero_grad(set_to_none=True)
@@ -186,26 +195,36 @@ class Trainer:
         fake_logits = self.MG(fake_crops)
         d_region = src.new_zeros(())
         for p in PARTS:
-            lp = L.gan_d_loss(real_logits[p], fake_logits[p])
+            lp = L.gan_d_loss(real_logits[p], fake_logits[p], adv_w)
             out["d_" + p] = float(lp.detach())
             d_region = d_region + lp
         d_global = src.new_zeros(())
         if self.DG is not None:
             pool = torch.cat([src, ref], 0)
             pool_kind = torch.cat([b["src_kind"], b["ref_kind"]], 0)
+            pool_w = torch.cat([adv_w, adv_w], 0)   # a pair's weight holds for both its faces
             for name, k in DOMAINS:
-                real_k = pool[pool_kind == k]
-                fake_k = fake_d[b["ref_kind"] == k]
-                if len(real_k):
-                    d_global = d_global + 0.5 * (self.DG[name](real_k) - 1).pow(2).mean()
-                if len(fake_k):
-                    d_global = d_global + 0.5 * self.DG[name](fake_k).pow(2).mean()
+                real_sel, fake_sel = pool_kind == k, b["ref_kind"] == k
+                if bool(real_sel.any()):
+                    d_global = d_global + 0.5 * L.weighted_mean((self.DG[name](pool[real_sel]) - 1).pow(2),
+                                                                pool_w[real_sel])
+                if bool(fake_sel.any()):
+                    d_global = d_global + 0.5 * L.weighted_mean(self.DG[name](fake_d[fake_sel]).pow(2),
+                                                                adv_w[fake_sel])
         d_total = d_region + d_global
         d_total.backward()
         self.opt_d.step()
         out["d_region"] = float(d_region.detach())
         out["d_global"] = float(d_global.detach())
         return out
+
+    def adversarial_weight(self, b: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """Each pair's weight ([N]) in the adversarial game: LossConfig.adv_wild where the reference is an
+        in-the-wild face (b["ref_wild"]), 1 for every other pair."""
+        ones = torch.ones(b["src"].shape[0], device=b["src"].device)
+        if "ref_wild" not in b:
+            return ones
+        return torch.where(b["ref_wild"].bool(), torch.full_like(ones, self.cfg.loss.adv_wild), ones)
 
     def aligned_masks(self, b: Dict[str, torch.Tensor]):
         """Region masks of the source and of the reference warped onto it (both on the source geometry), and the

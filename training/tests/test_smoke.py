@@ -195,16 +195,44 @@ class SmokeTest(unittest.TestCase):
         with self.assertRaises(SystemExit):
             self._train("--steps", "42", "--resume", "--d-warmup", "2", "--no-export")
 
-    def test_resume_with_g_from_mean_starts_the_generator_at_the_weight_mean(self):
+    def _smoke_config_and_batch(self, seed, adjust):
+        """The smoke preset without perceptual network, changed by adjust(cfg), and the first prepared pair as a batch
+        of one; the seed is set before the batch, so that a Trainer made next starts from the same weights each run."""
         from psgan.config import preset
         from psgan.data import PreparedDataset
-        from psgan.trainer import Trainer
 
         cfg = preset("smoke")
         cfg.perceptual = "none"
-        cfg.optim.ema_decay = 0.5
-        torch.manual_seed(4)
-        batch = {k: v.unsqueeze(0) for k, v in PreparedDataset(self.data, augment=False)[0].items()}
+        adjust(cfg)
+        torch.manual_seed(seed)
+        return cfg, {k: v.unsqueeze(0) for k, v in PreparedDataset(self.data, augment=False)[0].items()}
+
+    def test_a_wild_reference_pair_at_adversarial_weight_zero_leaves_the_discriminators_alone(self):
+        from psgan.trainer import Trainer
+
+        cfg, batch = self._smoke_config_and_batch(5, lambda c: setattr(c.loss, "adv_wild", 0.0))
+        trainer = Trainer(cfg, torch.device("cpu"))
+
+        def discriminator_weights():
+            return [p.detach().clone() for p in list(trainer.MG.parameters()) + list(trainer.DG.parameters())]
+
+        batch["ref_wild"] = torch.tensor([True])
+        d_before, g_before = discriminator_weights(), [p.detach().clone() for p in trainer.G.parameters()]
+        losses = trainer.train_step(batch)
+        self.assertEqual((losses["g_adv"], losses["g_mgan"], losses["d_region"], losses["d_global"]), (0.0,) * 4)
+        self.assertTrue(all(torch.equal(a, b) for a, b in zip(discriminator_weights(), d_before)))
+        self.assertTrue(any(not torch.equal(a, b) for a, b in zip(trainer.G.parameters(), g_before)),
+                        "the content losses must still train G")
+
+        batch["ref_wild"] = torch.tensor([False])   # the same pair with a reference from the makeup set plays
+        losses = trainer.train_step(batch)
+        self.assertGreater(losses["g_mgan"], 0)
+        self.assertTrue(any(not torch.equal(a, b) for a, b in zip(discriminator_weights(), d_before)))
+
+    def test_resume_with_g_from_mean_starts_the_generator_at_the_weight_mean(self):
+        from psgan.trainer import Trainer
+
+        cfg, batch = self._smoke_config_and_batch(4, lambda c: setattr(c.optim, "ema_decay", 0.5))
         first = Trainer(cfg, torch.device("cpu"))
         first.train_step(batch)
         mean = {k: v.clone() for k, v in first.G_ema.state_dict().items()}

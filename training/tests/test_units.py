@@ -124,6 +124,36 @@ class WildReferenceLipWeightTest(unittest.TestCase):
         self.assertEqual([is_wild(k) for k in ("makeup", "non-makeup", "helen", "pose")], [False, False, True, True])
 
 
+class WildReferenceAdversarialWeightTest(unittest.TestCase):
+    """LossConfig.adv_wild: a wild-reference pair's weight in the adversarial game."""
+
+    def test_a_weight_of_ones_gives_the_plain_mean_and_a_zero_weight_drops_that_sample(self):
+        torch.manual_seed(2)
+        x = torch.rand(2, 1, 6, 6)
+        self.assertAlmostEqual(float(L.weighted_mean(x, torch.ones(2))), float(x.mean()), places=6)
+        self.assertAlmostEqual(float(L.weighted_mean(x, torch.tensor([1.0, 0.0]))), float(x[0].mean()) / 2, places=6)
+        real, fake = torch.rand(2, 1, 4, 4), torch.rand(2, 1, 4, 4)
+        self.assertAlmostEqual(float(L.gan_d_loss(real, fake, torch.ones(2))), float(L.gan_d_loss(real, fake)),
+                               places=6)
+        self.assertAlmostEqual(float(L.gan_g_loss(fake, torch.ones(2))), float(L.gan_g_loss(fake)), places=6)
+
+    def test_the_wild_sample_gets_no_adversarial_gradient_at_zero_weight(self):
+        fake = torch.rand(2, 1, 4, 4, requires_grad=True)
+        L.gan_g_loss(fake, torch.tensor([1.0, 0.0])).backward()
+        self.assertEqual(float(fake.grad[1].abs().sum()), 0.0)
+        self.assertGreater(float(fake.grad[0].abs().sum()), 0)
+
+    def test_only_wild_pairs_take_the_option_weight(self):
+        import types
+        cfg = preset("smoke")
+        cfg.loss.adv_wild = 0.25
+        owner = types.SimpleNamespace(cfg=cfg)
+        b = {"src": torch.zeros(3, 3, 8, 8), "ref_wild": torch.tensor([False, True, False])}
+        self.assertEqual(Trainer.adversarial_weight(owner, b).tolist(), [1.0, 0.25, 1.0])
+        del b["ref_wild"]
+        self.assertEqual(Trainer.adversarial_weight(owner, b).tolist(), [1.0, 1.0, 1.0])
+
+
 class RegionTest(unittest.TestCase):
     def test_feature_weight_range(self):
         lab = torch.zeros(1, 64, 64, dtype=torch.long)
