@@ -120,13 +120,13 @@ class Trainer:
         rec = self.G(fake, src)
 
         # ---------------- discriminators
-        out: Dict[str, float] = self._update_discriminators(b, fake.detach(), m_src)
+        adv_w = self.adversarial_weight(b)
+        out: Dict[str, float] = self._update_discriminators(b, fake.detach(), m_src, adv_w)
 
         # ---------------- generator
         _requires_grad(self.MG, False)
         _requires_grad(self.DG, False)
         self.opt_g.zero_grad(set_to_none=True)
-        adv_w = self.adversarial_weight(b)
         g_mgan = src.new_zeros(())
         g_adv = src.new_zeros(())
         if bool((adv_w > 0).any()):
@@ -172,14 +172,16 @@ class Trainer:
         self.G.train()   # the same mode as in train_step, so the discriminators see the outputs they will meet there
         with torch.no_grad():
             fake = self.G(b["src"], b["wref"])
-        return self._update_discriminators(b, fake, R.region_masks(b["src_lab"], self.cfg.loss.eye_band_radius))
+        return self._update_discriminators(b, fake, R.region_masks(b["src_lab"], self.cfg.loss.eye_band_radius),
+                                           self.adversarial_weight(b))
 
-    def _update_discriminators(self, b: Dict[str, torch.Tensor], fake_d: torch.Tensor, m_src) -> Dict[str, float]:
+    def _update_discriminators(self, b: Dict[str, torch.Tensor], fake_d: torch.Tensor, m_src,
+                               adv_w: torch.Tensor) -> Dict[str, float]:
         """One optimiser step of the region discriminators (makeup GAN) and the global PatchGANs on real references
-        against the given (detached) outputs, whose regions are the source's (m_src); returns their losses."""
+        against the given (detached) outputs, whose regions are the source's (m_src), each pair weighed by adv_w
+        (adversarial_weight); returns their losses."""
         src, ref = b["src"], b["ref"]
         out: Dict[str, float] = {}
-        adv_w = self.adversarial_weight(b)
         if not bool((adv_w > 0).any()):
             # every pair is out of the adversarial game (LossConfig.adv_wild = 0): no optimiser step at all, so that
             # Adam's momentum does not move the discriminators on a zero gradient. Logged as 0.
