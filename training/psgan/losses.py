@@ -64,8 +64,7 @@ def histogram_loss(out: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
         return out.sum() * 0.0
     m = mask * (mask > 0.5).to(mask.dtype)
     diff = (out - target).abs() * m * scale
-    per_sample = diff.flatten(1).mean(dim=1)
-    return (per_sample * keep.to(out.dtype)).sum() / out.shape[0]
+    return weighted_mean(diff, keep.to(out.dtype))
 
 
 # ----------------------------------------------------------------------------------
