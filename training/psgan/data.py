@@ -54,7 +54,7 @@ def domain_of(kind: str) -> int:
 
 def is_wild(kind: str) -> bool:
     """True for faces from outside the makeup set ("helen", "pose"): photos not taken for makeup transfer. A pair
-    with such a reference is weighed by LossConfig.hist_lip_wild and LossConfig.adv_wild."""
+    with such a reference is weighed by LossConfig.hist_lip_wild, hist_eye_wild and adv_wild."""
     return kind not in KIND
 
 

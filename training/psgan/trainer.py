@@ -240,16 +240,19 @@ class Trainer:
                        ref_wild: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """The generator's non-adversarial losses, unweighted: the per-region histogram-matching makeup loss (the
         output's region against the source region matched to the warped reference's), the masked cycle loss and
-        the masked perceptual loss. With hist_lip_wild set and `ref_wild` ([N] bool) given, also "hist_lip_wild":
-        the share of "hist_lip" that comes from pairs with an in-the-wild reference."""
+        the masked perceptual loss. With hist_lip_wild (hist_eye_wild) set and `ref_wild` ([N] bool) given, also
+        "hist_lip_wild" ("hist_eye_wild"): the share of "hist_lip" ("hist_eye") that comes from pairs with an
+        in-the-wild reference."""
         lc = self.cfg.loss
         terms = {}
-        for key, region in (("hist_lip", "lip"), ("hist_eye", "eye_band"), ("hist_skin", "skin")):
+        for key, region, wild_weight in (("hist_lip", "lip", lc.hist_lip_wild),
+                                         ("hist_eye", "eye_band", lc.hist_eye_wild),
+                                         ("hist_skin", "skin", -1.0)):
             target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
             terms[key] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
-            if key == "hist_lip" and lc.hist_lip_wild >= 0 and ref_wild is not None:
-                terms["hist_lip_wild"] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale,
-                                                          select=ref_wild)
+            if wild_weight >= 0 and ref_wild is not None:
+                terms[key + "_wild"] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale,
+                                                        select=ref_wild)
         terms["cyc"] = L.weighted_l1(rec, src, weight)
         terms["per"] = src.new_zeros(())
         if self.P is not None and lc.per > 0:
@@ -261,13 +264,15 @@ class Trainer:
     def weighted(self, terms: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Each content loss times its weight, as it enters the generator's total."""
         lc = self.cfg.loss
-        lip = lc.hist_lip * terms["hist_lip"]
-        if "hist_lip_wild" in terms:   # the wild pairs' share moves from hist_lip's weight to hist_lip_wild's
-            lip = lip + (lc.hist_lip_wild - lc.hist_lip) * terms["hist_lip_wild"]
-        return {"hist_lip": lc.make * lip,
-                "hist_eye": lc.make * (lc.hist_eye * terms["hist_eye"]),
-                "hist_skin": lc.make * (lc.hist_skin * terms["hist_skin"]),
-                "cyc": lc.cyc * terms["cyc"], "per": lc.per * terms["per"]}
+
+        def histogram(key: str) -> torch.Tensor:
+            loss = getattr(lc, key) * terms[key]
+            if key + "_wild" in terms:   # the wild pairs' share moves from the region's weight to its wild weight
+                loss = loss + (getattr(lc, key + "_wild") - getattr(lc, key)) * terms[key + "_wild"]
+            return lc.make * loss
+
+        return {"hist_lip": histogram("hist_lip"), "hist_eye": histogram("hist_eye"),
+                "hist_skin": histogram("hist_skin"), "cyc": lc.cyc * terms["cyc"], "per": lc.per * terms["per"]}
 
     # ------------------------------------------------------------------------------
     def save_samples(self, path: str, max_rows: int = 4) -> None:

@@ -85,40 +85,51 @@ class HistogramMatchingTest(unittest.TestCase):
         self.assertEqual(float(L.histogram_loss(out, target, m, valid, 127.5, select=valid & False)), 0.0)
 
 
-class WildReferenceLipWeightTest(unittest.TestCase):
-    """LossConfig.hist_lip_wild: the lip histogram weight of pairs whose reference is an in-the-wild face."""
+class WildReferenceHistogramWeightTest(unittest.TestCase):
+    """LossConfig.hist_lip_wild and hist_eye_wild: a region's histogram weight for pairs whose reference is an
+    in-the-wild face."""
 
     @staticmethod
-    def _lip_loss_and_grad(hist_lip_wild):
+    def _loss_and_grad(key, wild_weight):
         import types
         cfg = preset("smoke")
-        cfg.loss.hist_lip, cfg.loss.hist_lip_wild, cfg.loss.per = 6.0, hist_lip_wild, 0.0
+        cfg.loss.per = 0.0
+        setattr(cfg.loss, key, 6.0)
+        setattr(cfg.loss, key + "_wild", wild_weight)
         owner = types.SimpleNamespace(cfg=cfg, P=None)   # the two methods read only cfg and P
         torch.manual_seed(1)
         src, wref = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
         fake = src.clone().requires_grad_(True)
-        lip = torch.zeros(2, 1, 16, 16)
-        lip[:, :, 5:11, 4:12] = 1
-        masks = {r: lip for r in ("lip", "eye_band", "skin")}
+        region = torch.zeros(2, 1, 16, 16)
+        region[:, :, 5:11, 4:12] = 1
+        masks = {r: region for r in ("lip", "eye_band", "skin")}
         terms = Trainer.content_losses(owner, src, wref, fake, src, masks, masks, torch.ones(2, 1, 16, 16),
                                        torch.tensor([False, True]))
-        lip_loss = Trainer.weighted(owner, terms)["hist_lip"]
-        lip_loss.backward()
-        return terms, float(lip_loss), fake.grad
+        loss = Trainer.weighted(owner, terms)[key]
+        loss.backward()
+        return terms, float(loss), fake.grad
 
-    def test_zero_weight_takes_the_wild_pair_out_of_the_lip_loss_and_keeps_the_other(self):
-        terms, _, grad = self._lip_loss_and_grad(0.0)
-        self.assertGreater(float(terms["hist_lip_wild"]), 0)
-        self.assertGreater(float(terms["hist_lip"]), float(terms["hist_lip_wild"]))   # logged: both pairs
-        self.assertEqual(float(grad[1].abs().sum()), 0.0)
-        self.assertGreater(float(grad[0].abs().sum()), 0)
+    def test_zero_weight_takes_the_wild_pair_out_of_the_region_loss_and_keeps_the_other(self):
+        for key in ("hist_lip", "hist_eye"):
+            with self.subTest(key):
+                terms, _, grad = self._loss_and_grad(key, 0.0)
+                self.assertGreater(float(terms[key + "_wild"]), 0)
+                self.assertGreater(float(terms[key]), float(terms[key + "_wild"]))   # logged: both pairs
+                self.assertEqual(float(grad[1].abs().sum()), 0.0)
+                self.assertGreater(float(grad[0].abs().sum()), 0)
 
     def test_the_weight_of_the_other_pairs_gives_the_loss_and_gradient_of_no_split(self):
-        _, split, grad_split = self._lip_loss_and_grad(6.0)
-        terms, plain, grad_plain = self._lip_loss_and_grad(-1.0)
-        self.assertNotIn("hist_lip_wild", terms)
-        self.assertAlmostEqual(split, plain, places=3)
-        self.assertTrue(torch.allclose(grad_split, grad_plain, atol=1e-6))
+        for key in ("hist_lip", "hist_eye"):
+            with self.subTest(key):
+                _, split, grad_split = self._loss_and_grad(key, 6.0)
+                terms, plain, grad_plain = self._loss_and_grad(key, -1.0)
+                self.assertNotIn(key + "_wild", terms)
+                self.assertAlmostEqual(split, plain, places=3)
+                self.assertTrue(torch.allclose(grad_split, grad_plain, atol=1e-6))
+
+    def test_a_region_wild_weight_leaves_the_other_regions_alone(self):
+        terms, _, _ = self._loss_and_grad("hist_eye", 0.0)
+        self.assertEqual(sorted(k for k in terms if k.endswith("_wild")), ["hist_eye_wild"])
 
     def test_only_faces_from_outside_the_makeup_set_are_wild(self):
         self.assertEqual([is_wild(k) for k in ("makeup", "non-makeup", "helen", "pose")], [False, False, True, True])
