@@ -51,8 +51,9 @@ class LossConfig:
     # "helen"); below 0: hist_lip, as for every other pair. Stages 33-34 (training/STAGES.md) found such pairs lift
     # unseen references and cost the makeup references' lips; this weighs their lip term on its own. (Our choice.)
     hist_lip_wild: float = -1.0
-    # The same for the eye-shadow band's histogram term. Stage 36 left most of the makeup references' cost in the
-    # eyes (training/STAGES.md); a bare HELEN reference asks for bare eyes in a third of the steps. (Our choice.)
+    # The same for the eye-shadow band's histogram term, since a bare HELEN reference asks for bare eyes. Stage 37
+    # (training/STAGES.md) set it to 0: half of the eye gain on unseen references went and the makeup references
+    # got nothing measurable back, so the term stays on by default. (Our choice.)
     hist_eye_wild: float = -1.0
     # Weight of the adversarial game (global and region discriminators, both sides) for pairs whose reference is an
     # in-the-wild face: 1 plays them as every other pair; 0 takes such a pair out of it, its two faces as real
