@@ -27,6 +27,15 @@ LOSS_KEYS = [
 
 DOMAINS = (("makeup", 1), ("non_makeup", 0))
 
+# The histogram-matching makeup loss's terms and their regions (BeautyGAN Sec. 4: lips, eye shadow, face).
+HISTOGRAM_TERMS = (("hist_lip", "lip"), ("hist_eye", "eye_band"), ("hist_skin", "skin"))
+
+
+def _wild_weight(lc, key: str) -> float:
+    """A histogram term's weight for pairs with an in-the-wild reference (LossConfig.hist_lip_wild, hist_eye_wild);
+    below 0, also for a term without one, the term weighs every pair alike."""
+    return getattr(lc, key + "_wild", -1.0)
+
 
 def _requires_grad(module: Optional[nn.Module], flag: bool) -> None:
     if module is not None:
@@ -245,12 +254,10 @@ class Trainer:
         in-the-wild reference."""
         lc = self.cfg.loss
         terms = {}
-        for key, region, wild_weight in (("hist_lip", "lip", lc.hist_lip_wild),
-                                         ("hist_eye", "eye_band", lc.hist_eye_wild),
-                                         ("hist_skin", "skin", -1.0)):
+        for key, region in HISTOGRAM_TERMS:
             target, valid = L.histogram_target(src, wref, m_src[region], m_w[region])
             terms[key] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale)
-            if wild_weight >= 0 and ref_wild is not None:
+            if _wild_weight(lc, key) >= 0 and ref_wild is not None:
                 terms[key + "_wild"] = L.histogram_loss(fake, target, m_src[region], valid, lc.hist_scale,
                                                         select=ref_wild)
         terms["cyc"] = L.weighted_l1(rec, src, weight)
@@ -268,11 +275,12 @@ class Trainer:
         def histogram(key: str) -> torch.Tensor:
             loss = getattr(lc, key) * terms[key]
             if key + "_wild" in terms:   # the wild pairs' share moves from the region's weight to its wild weight
-                loss = loss + (getattr(lc, key + "_wild") - getattr(lc, key)) * terms[key + "_wild"]
+                loss = loss + (_wild_weight(lc, key) - getattr(lc, key)) * terms[key + "_wild"]
             return lc.make * loss
 
-        return {"hist_lip": histogram("hist_lip"), "hist_eye": histogram("hist_eye"),
-                "hist_skin": histogram("hist_skin"), "cyc": lc.cyc * terms["cyc"], "per": lc.per * terms["per"]}
+        out = {key: histogram(key) for key, _ in HISTOGRAM_TERMS}
+        out.update(cyc=lc.cyc * terms["cyc"], per=lc.per * terms["per"])
+        return out
 
     # ------------------------------------------------------------------------------
     def save_samples(self, path: str, max_rows: int = 4) -> None:
