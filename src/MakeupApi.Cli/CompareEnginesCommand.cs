@@ -36,6 +36,9 @@ internal static class CompareEnginesCommand
             new("pairs-layout", "L", "grid (default): --pairs spaced evenly over the source-major list of all pairs, as every " +
                 "recorded figure was measured; balanced: consecutive pairs of an order in which sources and references both " +
                 "cycle, so N pairs use every reference about equally where the grid's stride can alias with the reference count"),
+            new("pairs-exclude", "CSV", "leave out the chosen pairs this csv names in its source and reference columns (a --csv " +
+                "file, or training/eval-pairs-used.csv), so that a decision set holds only pairs no earlier decision was scored on; " +
+                "with --pairs at the pool's size this takes every fresh pair of the pool"),
             new("table", "FILE", "markdown table (default: stdout only)"),
             new("sheet", "FILE", "contact sheet image: source | reference | one column per engine (default: none)"),
             new("sheet-rows", "N", "rows on the sheet (default 6)"),
@@ -74,6 +77,16 @@ internal static class CompareEnginesCommand
         if (layout is not ("grid" or "balanced")) throw new UsageException($"--pairs-layout is grid or balanced, not {layout}");
         var referencesFrom = cl.Get("references-from");
         if (referencesFrom is not (null or "sources")) throw new UsageException($"--references-from takes only 'sources', not '{referencesFrom}'");
+
+        UsedPairs? usedPairs = null;
+        if (cl.Get("pairs-exclude") is { } usedPath)
+        {
+            try { usedPairs = UsedPairs.Load(usedPath); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new UsageException("--pairs-exclude: " + e.Message);
+            }
+        }
 
         var models = new ModelOptions();
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
@@ -120,6 +133,13 @@ internal static class CompareEnginesCommand
             var chosen = layout == "balanced"
                 ? PairEvaluation.BalancedPairs(bare.Count, makeup.Count, limit, phase)
                 : [.. PairEvaluation.EvenlySpacedIndices(total, limit, phase).Select(i => (Source: i / makeup.Count, Reference: i % makeup.Count))];
+            if (usedPairs is not null)
+            {
+                int before = chosen.Length;
+                chosen = [.. chosen.Where(p => !usedPairs.Contains(bare[p.Source].Name, makeup[p.Reference].Name))];
+                Console.WriteLine($"--pairs-exclude: {before - chosen.Length} of the {before} chosen pairs were used before; {chosen.Length} fresh pairs remain");
+                if (chosen.Length == 0) { Console.Error.WriteLine("compare-engines: every chosen pair was used before"); return 2; }
+            }
             List<(PreparedPhoto s, PreparedPhoto r)> pairs = [.. chosen.Select(p => (bare[p.Source], makeup[p.Reference]))];
             int usedSources = chosen.Select(p => p.Source).Distinct().Count(), usedReferences = chosen.Select(p => p.Reference).Distinct().Count();
             Console.WriteLine($"{bare.Count} sources x {makeup.Count} references, {pairs.Count} pairs ({layout}) using {usedSources} sources " +

@@ -6,7 +6,8 @@ namespace MakeupApi.Tests.Unit.Cli;
 /// <summary>
 /// The options behind stage 33 (training/STAGES.md): compare-engines --references-from sources, which measures the
 /// generator on references it never trained on, and prepare-training-data --wild-refs, which gives training such
-/// references. Bad values must stop the command before its minutes of model loading.
+/// references; and compare-engines --pairs-exclude, which keeps a decision set to pairs no earlier decision was scored
+/// on. Bad values must stop the command before its minutes of model loading.
 /// </summary>
 public sealed class UnseenReferenceOptionsTests
 {
@@ -32,6 +33,34 @@ public sealed class UnseenReferenceOptionsTests
 
         Assert.Equal(2, code);
         Assert.Contains("--references-from takes only 'sources', not 'references'", _errors.ToString());
+    }
+
+    [Fact]
+    public void Compare_engines_refuses_a_missing_used_pairs_file_before_loading_models()
+    {
+        int code = Run(CompareEnginesCommand.Command, "--pairs-exclude", "/nonexistent/used.csv");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--pairs-exclude: No pairs file at /nonexistent/used.csv", _errors.ToString());
+    }
+
+    [Fact]
+    public void Compare_engines_refuses_a_used_pairs_file_without_source_and_reference_columns()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "engine,src,ref\nany,a,b\n");
+
+            int code = Run(CompareEnginesCommand.Command, "--pairs-exclude", path);
+
+            Assert.Equal(2, code);
+            Assert.Contains("has no 'source' and 'reference' columns", _errors.ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
