@@ -407,6 +407,15 @@ class PairedScoresTest(unittest.TestCase):
         self.assertEqual(pair_scores(path, "generator"), {("a", "r"): 45.0})
         self.assertAlmostEqual(pair_scores(path, "classical")[("a", "r")], 170.0 - 11.25)
 
+    def test_region_parts_are_over_the_pairs_of_the_whole_score_and_add_up_to_it(self):
+        path = self.write_csv(["generator,a,r,4.0,0.7,6.0,0.5\n", "generator,c,r,2.0,0.6,NaN,NaN\n"])
+        lips = pair_scores(path, "generator", ("lips",))
+        eyes = pair_scores(path, "generator", ("eyes",))
+        # 100 * 0.7 - 7.5 * 4 and 100 * 0.5 - 7.5 * 6; pair c has no eye measure, so neither part holds it
+        self.assertEqual(lips, {("a", "r"): 40.0})
+        self.assertEqual(eyes, {("a", "r"): 5.0})
+        self.assertEqual(lips[("a", "r")] + eyes[("a", "r")], pair_scores(path, "generator")[("a", "r")])
+
     def test_differences_cover_only_pairs_both_files_hold(self):
         base = {("a", "r"): 10.0, ("b", "r"): 20.0, ("c", "r"): 5.0}
         candidate = {("b", "r"): 25.0, ("a", "r"): 4.0, ("d", "r"): 99.0}

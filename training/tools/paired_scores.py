@@ -1,13 +1,16 @@
 """Compares two generator files pair by pair, from two `makeupapi-cli compare-engines --csv` files of the same pairs.
 
     /usr/bin/python3 training/tools/paired_scores.py FILE.csv CANDIDATE.csv [MORE_FILE.csv MORE_CANDIDATE.csv ...]
-        [--exclude USED.csv ...]
+        [--exclude USED.csv ...] [--region lips|eyes]
 
 Each pair's score is the selection score of training/STAGES.md, per pair instead of over the table's medians:
 S = 100 (lips moved + eyes moved) - 7.5 (lips dE to the reference + eyes dE to the reference). The tool prints the
 mean and the median of the differences (candidate - file) over the pairs both files hold, each with a percentile
 bootstrap 95% interval (resampling pairs), and on how many pairs the candidate scores higher. A decision rule that
 uses it names the statistic and the bar before anything is measured (training/checkpoints/*/RULE.md).
+
+--region lips|eyes compares only that region's part of S, 100 moved - 7.5 dE of the region, over the same pairs as S,
+so the two parts add up to the whole.
 
 --exclude drops every pair that another csv file with source and reference columns holds (a compare-engines --csv file,
 any engine, or training/eval-pairs-used.csv): a set drawn from a smaller pool of unseen sources can share pairs with
@@ -26,22 +29,26 @@ import statistics
 DE_WEIGHT = 7.5
 
 
-def pair_scores(path: str, engine: str) -> dict[tuple[str, str], float]:
-    """S of each (source, reference) pair for one engine; rows whose measures are missing or not finite (no face
-    found, or no distance to move) are skipped."""
+# The regions S adds up; each region's part is 100 moved - 7.5 dE of that region alone.
+REGIONS = ("lips", "eyes")
+
+
+def pair_scores(path: str, engine: str, regions: tuple[str, ...] = REGIONS) -> dict[tuple[str, str], float]:
+    """S of each (source, reference) pair for one engine, or its part from the named regions only; rows where any
+    region's measures are missing or not finite (no face found, or no distance to move) are skipped, whatever regions
+    are named, so the parts of S are over the same pairs as S and add up to it."""
     scores = {}
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
             if row["engine"] != engine:
                 continue
             try:
-                moved = float(row["lips_moved"]) + float(row["eyes_moved"])
-                after = float(row["lips_after"]) + float(row["eyes_after"])
+                parts = {r: 100.0 * float(row[r + "_moved"]) - DE_WEIGHT * float(row[r + "_after"]) for r in REGIONS}
             except ValueError:
                 continue
-            if not (math.isfinite(moved) and math.isfinite(after)):
+            if not all(math.isfinite(v) for v in parts.values()):
                 continue
-            scores[(row["source"], row["reference"])] = 100.0 * moved - DE_WEIGHT * after
+            scores[(row["source"], row["reference"])] = sum(parts[r] for r in regions)
     return scores
 
 
@@ -78,13 +85,16 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--exclude", action="append", default=[], metavar="USED.csv",
                    help="leave out the pairs this csv file (source, reference columns) holds (repeatable)")
+    p.add_argument("--region", choices=REGIONS, help="compare only this region's part of S (the lip or eye part)")
     args = p.parse_args(argv)
+    regions = (args.region,) if args.region else REGIONS
     if len(args.csvs) % 2:
         raise SystemExit("give the csv files in couples: FILE.csv CANDIDATE.csv")
     excluded = set().union(*(pairs_in(path) for path in args.exclude))
     diffs = []
     for base, cand in zip(args.csvs[0::2], args.csvs[1::2]):
-        diffs += differences(without(pair_scores(base, args.engine), excluded), pair_scores(cand, args.engine))
+        diffs += differences(without(pair_scores(base, args.engine, regions), excluded),
+                             pair_scores(cand, args.engine, regions))
     if not diffs:
         raise SystemExit("no pair is in both files")
     mean_lo, mean_hi = bootstrap_interval(diffs, statistics.fmean, args.resamples, args.seed)
