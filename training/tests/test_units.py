@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 from average_generators import average_state_dicts  # noqa: E402
 from extend_prepared import extension  # noqa: E402
 from model_card import tensor_entry, wall_seconds  # noqa: E402
-from paired_scores import bootstrap_interval, differences, pair_scores, pairs_in, without  # noqa: E402
+from paired_scores import bootstrap_interval, differences, pair_scores, pairs_in, with_references, without  # noqa: E402
 from repair_weight_mean import repair_weight_mean  # noqa: E402
 
 
@@ -415,6 +415,12 @@ class PairedScoresTest(unittest.TestCase):
         self.assertEqual(lips, {("a", "r"): 40.0})
         self.assertEqual(eyes, {("a", "r"): 5.0})
         self.assertEqual(lips[("a", "r")] + eyes[("a", "r")], pair_scores(path, "generator")[("a", "r")])
+
+    def test_a_reference_pattern_keeps_the_pairs_whose_whole_reference_name_matches(self):
+        scores = {("a", "10092"): 1.0, ("b", "vFG45"): 2.0, ("c", "00224"): 3.0, ("d", "8ed6f"): 4.0}
+        self.assertEqual(with_references(scores, "[0-9]+"), {("a", "10092"): 1.0, ("c", "00224"): 3.0})
+        self.assertEqual(with_references(scores, "v.*"), {("b", "vFG45"): 2.0})
+        self.assertEqual(with_references(scores, ".*"), scores)
 
     def test_differences_cover_only_pairs_both_files_hold(self):
         base = {("a", "r"): 10.0, ("b", "r"): 20.0, ("c", "r"): 5.0}

@@ -1,7 +1,7 @@
 """Compares two generator files pair by pair, from two `makeupapi-cli compare-engines --csv` files of the same pairs.
 
     /usr/bin/python3 training/tools/paired_scores.py FILE.csv CANDIDATE.csv [MORE_FILE.csv MORE_CANDIDATE.csv ...]
-        [--exclude USED.csv ...] [--region lips|eyes]
+        [--exclude USED.csv ...] [--region lips|eyes] [--references REGEX]
 
 Each pair's score is the selection score of training/STAGES.md, per pair instead of over the table's medians:
 S = 100 (lips moved + eyes moved) - 7.5 (lips dE to the reference + eyes dE to the reference). The tool prints the
@@ -11,6 +11,9 @@ uses it names the statistic and the bar before anything is measured (training/ch
 
 --region lips|eyes compares only that region's part of S, 100 moved - 7.5 dE of the region, over the same pairs as S,
 so the two parts add up to the whole.
+
+--references REGEX keeps only the pairs whose reference's name matches REGEX whole, for a look at one kind of
+reference (`--references '[0-9]+'`: the makeup set's photos named by number).
 
 --exclude drops every pair that another csv file with source and reference columns holds (a compare-engines --csv file,
 any engine, or training/eval-pairs-used.csv): a set drawn from a smaller pool of unseen sources can share pairs with
@@ -22,6 +25,7 @@ import argparse
 import csv
 import math
 import random
+import re
 import statistics
 
 # The dE weight makes one CIEDE2000 unit cost as much as 7.5 points of "moved": the weighting of the table score that
@@ -68,6 +72,12 @@ def without(scores: dict, excluded: set) -> dict:
     return {k: v for k, v in scores.items() if k not in excluded}
 
 
+def with_references(scores: dict, pattern: str) -> dict:
+    """The scores of the pairs whose reference name matches pattern (a whole-name regular expression)."""
+    whole = re.compile(pattern)
+    return {k: v for k, v in scores.items() if whole.fullmatch(k[1])}
+
+
 def bootstrap_interval(values: list[float], statistic, resamples: int, seed: int) -> tuple[float, float]:
     """Percentile bootstrap 95% interval of statistic(values) (Efron & Tibshirani, An Introduction to the Bootstrap,
     1993, ch. 13): the 2.5th and 97.5th percentiles of the statistic over resamples drawn with replacement."""
@@ -86,6 +96,8 @@ def main(argv=None):
     p.add_argument("--exclude", action="append", default=[], metavar="USED.csv",
                    help="leave out the pairs this csv file (source, reference columns) holds (repeatable)")
     p.add_argument("--region", choices=REGIONS, help="compare only this region's part of S (the lip or eye part)")
+    p.add_argument("--references", metavar="REGEX", default=".*",
+                   help="compare only the pairs whose reference name matches this whole-name regular expression")
     args = p.parse_args(argv)
     regions = (args.region,) if args.region else REGIONS
     if len(args.csvs) % 2:
@@ -93,8 +105,8 @@ def main(argv=None):
     excluded = set().union(*(pairs_in(path) for path in args.exclude))
     diffs = []
     for base, cand in zip(args.csvs[0::2], args.csvs[1::2]):
-        diffs += differences(without(pair_scores(base, args.engine, regions), excluded),
-                             pair_scores(cand, args.engine, regions))
+        kept = with_references(without(pair_scores(base, args.engine, regions), excluded), args.references)
+        diffs += differences(kept, pair_scores(cand, args.engine, regions))
     if not diffs:
         raise SystemExit("no pair is in both files")
     mean_lo, mean_hi = bootstrap_interval(diffs, statistics.fmean, args.resamples, args.seed)
