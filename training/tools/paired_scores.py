@@ -100,6 +100,10 @@ def main(argv=None):
                    help="compare only the pairs whose reference name matches this whole-name regular expression")
     args = p.parse_args(argv)
     regions = (args.region,) if args.region else REGIONS
+    try:
+        re.compile(args.references)
+    except re.error as e:
+        p.error("--references %r is not a regular expression: %s" % (args.references, e))
     if len(args.csvs) % 2:
         raise SystemExit("give the csv files in couples: FILE.csv CANDIDATE.csv")
     excluded = set().union(*(pairs_in(path) for path in args.exclude))
