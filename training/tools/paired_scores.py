@@ -72,8 +72,9 @@ def without(scores: dict, excluded: set) -> dict:
     return {k: v for k, v in scores.items() if k not in excluded}
 
 
-def with_references(scores: dict, pattern: str) -> dict:
-    """The scores of the pairs whose reference name matches pattern (a whole-name regular expression)."""
+def with_references(scores: dict, pattern: str | re.Pattern) -> dict:
+    """The scores of the pairs whose reference name matches pattern (a whole-name regular expression, as text or
+    compiled; re.compile returns a compiled one as it is)."""
     whole = re.compile(pattern)
     return {k: v for k, v in scores.items() if whole.fullmatch(k[1])}
 
@@ -101,7 +102,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     regions = (args.region,) if args.region else REGIONS
     try:
-        re.compile(args.references)
+        references = re.compile(args.references)
     except re.error as e:
         p.error("--references %r is not a regular expression: %s" % (args.references, e))
     if len(args.csvs) % 2:
@@ -109,7 +110,7 @@ def main(argv=None):
     excluded = set().union(*(pairs_in(path) for path in args.exclude))
     diffs = []
     for base, cand in zip(args.csvs[0::2], args.csvs[1::2]):
-        kept = with_references(without(pair_scores(base, args.engine, regions), excluded), args.references)
+        kept = with_references(without(pair_scores(base, args.engine, regions), excluded), references)
         diffs += differences(kept, pair_scores(cand, args.engine, regions))
     if not diffs:
         raise SystemExit("no pair is in both files")
