@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+from typing import Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -65,6 +66,9 @@ def parse_args(argv=None):
     p.add_argument("--source-jitter", type=float, default=0.0, metavar="A",
                    help="also jitter the source photo's colour (brightness, contrast, saturation in 1 +- A, "
                         "channel gains in 1 +- A/3); 0: off")
+    p.add_argument("--repeat-references", action="append", default=[], metavar="PATTERN=K",
+                   help="list each pair whose reference id (e.g. mk_10005) matches the regular expression PATTERN as "
+                        "a whole K times, so it is drawn K times as often (repeatable; the largest K applies)")
     p.add_argument("--log-every", type=int, default=10, help="append mean losses to losses.csv every N steps")
     p.add_argument("--save-every", type=int, default=500, help="write latest.pt every N steps")
     p.add_argument("--keep-every", type=int, default=0, help="also keep step_N.pt every N steps (0: off)")
@@ -88,6 +92,18 @@ def apply_loss_weight(cfg: Config, item: str) -> None:
         setattr(cfg.loss, name, float(value))
     except ValueError:
         raise SystemExit("--loss-weight %r: %r is not a number" % (item, value))
+
+
+def parse_repeat(item: str) -> Tuple[str, int]:
+    """PATTERN=K of --repeat-references; the last '=' splits, so a pattern may hold one."""
+    pattern, sep, count = item.rpartition("=")
+    try:
+        k = int(count)
+    except ValueError:
+        k = 0
+    if not sep or not pattern or k < 1:
+        raise SystemExit("--repeat-references %r: expected PATTERN=K with K a whole number >= 1" % item)
+    return pattern, k
 
 
 def infinite_batches(ds, batch_size, workers, seed, device, start_epoch):
@@ -153,7 +169,8 @@ def main(argv=None) -> int:
         apply_loss_weight(cfg, item)
 
     try:   # the dataset checks its data and settings (e.g. --source-jitter's range); say so without a traceback
-        ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed, source_jitter=args.source_jitter)
+        ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed, source_jitter=args.source_jitter,
+                             repeat_references=[parse_repeat(item) for item in args.repeat_references])
     except ValueError as e:
         raise SystemExit("training data (%s): %s" % (args.data, e))
     if ds.size != cfg.model.size:

@@ -29,13 +29,16 @@ Augmentation (training only):
     that a few hundred faces stand for more lighting and cameras than they were shot
     under. The source is also the cycle and perceptual target, so input and targets
     stay one consistent (new) photo.
+Sampling: repeat_references (train.py --repeat-references PATTERN=K) lists pairs whose
+reference id matches PATTERN K times, so those references are drawn K times as often.
 """
 from __future__ import annotations
 
 import json
 import os
 import random
-from typing import Dict, List, Optional
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -156,10 +159,30 @@ def _to_tensor(img: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(img.astype(np.float32) / 127.5 - 1.0).permute(2, 0, 1).contiguous()
 
 
+def repeat_pairs_by_reference(pairs: List[dict], repeats: Sequence[Tuple[str, int]]) -> List[dict]:
+    """Each pair whose reference id matches a (pattern, K) entry as a whole appears K times (the largest K of the
+    patterns it matches), so a shuffled epoch draws it K times as often: a way to weigh kinds of reference, e.g. the
+    heavy and artistic looks (stage 39), without touching the losses. Order is kept; with no entry nothing changes."""
+    compiled = []
+    for pattern, k in repeats:
+        if int(k) != k or k < 1:
+            raise ValueError("repeat count for %r must be a whole number >= 1, not %r" % (pattern, k))
+        try:
+            compiled.append((re.compile(pattern), int(k)))
+        except re.error as e:
+            raise ValueError("repeat pattern %r: %s" % (pattern, e))
+    out = []
+    for p in pairs:
+        k = max([k for rx, k in compiled if rx.fullmatch(p["reference"])], default=1)
+        out.extend([p] * k)
+    return out
+
+
 class PreparedDataset(Dataset):
     def __init__(self, root: str, augment: bool = True, seed: int = 0,
                  flip_p: float = 0.5, max_scale: float = 0.05, max_rot: float = 5.0,
-                 max_shift: float = 0.03, jitter: float = 0.05, source_jitter: float = 0.0):
+                 max_shift: float = 0.03, jitter: float = 0.05, source_jitter: float = 0.0,
+                 repeat_references: Sequence[Tuple[str, int]] = ()):
         self.root = root
         with open(os.path.join(root, "index.json"), "r", encoding="utf-8") as f:
             index = json.load(f)
@@ -172,6 +195,7 @@ class PreparedDataset(Dataset):
             self.pairs.append(p)
         if not self.pairs:
             raise ValueError("no pairs in %s" % root)
+        self.pairs = repeat_pairs_by_reference(self.pairs, repeat_references)
         for f in self.faces.values():
             if not isinstance(f.get("kind"), str):
                 raise ValueError("face %s: missing kind" % f["id"])

@@ -25,7 +25,8 @@ from onnx import TensorProto, helper  # noqa: E402
 from psgan import losses as L  # noqa: E402
 from psgan import regions as R  # noqa: E402
 from psgan.config import Config, preset  # noqa: E402
-from psgan.data import FLIP68, Group, PreparedDataset, _LABEL_SWAP, colour_jitter, domain_of, is_wild  # noqa: E402
+from psgan.data import (FLIP68, Group, PreparedDataset, _LABEL_SWAP, colour_jitter, domain_of, is_wild,  # noqa: E402
+                        repeat_pairs_by_reference)
 from psgan.discriminators import MakeupGan  # noqa: E402
 from psgan.export import export_generator  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
@@ -278,6 +279,39 @@ class SourceJitterTest(unittest.TestCase):
             self._tiny_set(root)
             with self.assertRaises(ValueError):
                 PreparedDataset(root, source_jitter=1.5)
+
+
+class RepeatReferencesTest(unittest.TestCase):
+    PAIRS = [{"source": "a", "reference": "mk_10005"}, {"source": "a", "reference": "mk_vFG1"},
+             {"source": "b", "reference": "mk_31bdcd86ffa8cc91444ec6ca921e32e5"}, {"source": "b", "reference": "h_7"}]
+
+    def test_pairs_of_matching_references_are_listed_k_times_and_the_others_once_in_order(self):
+        out = repeat_pairs_by_reference(self.PAIRS, [("mk_[0-9]+", 3)])
+        self.assertEqual([p["reference"] for p in out],
+                         ["mk_10005"] * 3 + ["mk_vFG1", "mk_31bdcd86ffa8cc91444ec6ca921e32e5", "h_7"])
+
+    def test_the_pattern_must_match_the_whole_id_and_the_largest_count_applies(self):
+        out = repeat_pairs_by_reference(self.PAIRS, [("mk_", 5), ("mk_v.*", 2), ("mk_.*", 3)])
+        counts = {r: sum(p["reference"] == r for p in out) for r in ("mk_10005", "mk_vFG1", "h_7")}
+        self.assertEqual(counts, {"mk_10005": 3, "mk_vFG1": 3, "h_7": 1})
+
+    def test_no_entry_leaves_the_pairs_as_they_are(self):
+        self.assertEqual(repeat_pairs_by_reference(self.PAIRS, []), self.PAIRS)
+
+    def test_a_bad_count_or_pattern_is_refused(self):
+        for bad in ([("mk_.*", 0)], [("mk_.*", 1.5)], [("mk_(", 2)]):
+            with self.assertRaises(ValueError):
+                repeat_pairs_by_reference(self.PAIRS, bad)
+
+    def test_the_dataset_lists_a_repeated_pair_k_times_and_its_first_copy_is_the_pair_as_before(self):
+        with tempfile.TemporaryDirectory() as root:
+            SourceJitterTest._tiny_set(root)
+            plain = PreparedDataset(root, seed=3)
+            repeated = PreparedDataset(root, seed=3, repeat_references=[("r", 4)])
+            self.assertEqual((len(plain), len(repeated)), (1, 4))
+            first, before = repeated[0], plain[0]
+        for key in before:
+            self.assertTrue(torch.equal(first[key], before[key]), key)
 
 
 class NetworkTest(unittest.TestCase):
