@@ -150,6 +150,30 @@ class SmokeTest(unittest.TestCase):
         for k, v in soup.state_dict().items():
             self.assertTrue(torch.allclose(v, (means[0][k] + means[1][k]) / 2, atol=1e-6), k)
 
+        # WiSE-FT's mixture of an exported start (no checkpoint needed) and a fine-tune of it, in unequal shares
+        mix_path = os.path.join(self.tmp, "mix.onnx")
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(average_generators.main(["--ema", "--no-verify", "--weights", "1,3", "--out", mix_path,
+                                                      onnx_path, branches[1]]), 0)
+        mix_meta = read_metadata(mix_path)
+        self.assertEqual((mix_meta["makeupapi.averaged_steps"], mix_meta["makeupapi.averaged_shares"]), ("6,7", "0.25,0.75"))
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):   # no config without a .pt
+            average_generators.main(["--no-verify", "--out", mix_path, onnx_path, onnx_path])
+        mix = Generator(preset("smoke").model)
+        generator_weights_from_onnx(mix, mix_path)
+        for k, v in mix.state_dict().items():
+            self.assertTrue(torch.allclose(v, 0.25 * saved_g[k] + 0.75 * means[1][k], atol=1e-6), k)
+        # and its model card says what was mixed, in which shares
+        import json
+        import model_card
+        card_path = os.path.join(self.tmp, "card.json")
+        with contextlib.redirect_stdout(io.StringIO()):
+            model_card.main(["--onnx", mix_path, "--ckpt-dir", self.ckpt, "--card", card_path, "--command", "smoke",
+                             "--device", "cpu", "--status", "UNDERTRAINED: smoke test"])
+        with open(card_path) as f:
+            weights = json.load(f)["training"]["stages"][-1]["weights"]
+        self.assertEqual(weights, "mean of the weight means at steps 6, 7 in shares 0.25, 0.75")
+
         # tests/run-all.sh hands this export to the C# suite, which loads and runs it in GeneratorMakeupEngine.
         keep = os.environ.get("MAKEUPAPI_SMOKE_EXPORT")
         if keep:

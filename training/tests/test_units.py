@@ -33,7 +33,7 @@ from psgan.networks import Generator  # noqa: E402
 from psgan.trainer import Trainer, ema_update  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
-from average_generators import average_state_dicts  # noqa: E402
+from average_generators import average_state_dicts, parse_weights  # noqa: E402
 from extend_prepared import extension  # noqa: E402
 from model_card import tensor_entry, wall_seconds  # noqa: E402
 from paired_scores import bootstrap_interval, differences, pair_scores, pairs_in, with_references, without  # noqa: E402
@@ -394,6 +394,29 @@ class GeneratorAveragingTest(unittest.TestCase):
             naive = (states[0][k] + states[1][k] + states[2][k]) / 3 if v.is_floating_point() else states[0][k]
             self.assertTrue(torch.allclose(v, naive, atol=1e-6), k)
         Generator(cfg).load_state_dict(mean)  # loads back into the network
+
+    def test_weighted_mean_gives_each_generator_its_normalised_share(self):
+        cfg = preset("smoke").model
+        states = []
+        for seed in (1, 2):
+            torch.manual_seed(seed)
+            states.append(Generator(cfg).state_dict())
+        mix = self._average(states, [1.0, 3.0])
+        for k, v in mix.items():
+            naive = 0.25 * states[0][k] + 0.75 * states[1][k] if v.is_floating_point() else states[0][k]
+            self.assertTrue(torch.allclose(v, naive, atol=1e-6), k)
+        # a zero share leaves that input out
+        only_second = self._average(states, [0.0, 2.0])
+        self.assertTrue(all(torch.allclose(only_second[k], states[1][k]) for k in states[1]))
+
+    def test_bad_weights_are_refused(self):
+        a = {"w": torch.ones(2, 2)}
+        for bad in ([1.0], [1.0, 2.0, 3.0], [-1.0, 2.0], [0.0, 0.0], [float("nan"), 1.0]):
+            with self.assertRaises(ValueError, msg=str(bad)):
+                self._average([a, a], bad)
+        with self.assertRaises(ValueError):
+            parse_weights("1,half")
+        self.assertEqual(parse_weights("1,3"), [1.0, 3.0])
 
     def test_mismatched_checkpoints_are_refused(self):
         a = {"w": torch.ones(2, 2), "n": torch.tensor(3)}

@@ -126,6 +126,8 @@ def main(argv=None):
             # --ema of their weight means
             what = "weight means" if meta.get("makeupapi.averaged_weights") == "ema" else "generators"
             this["weights"] = "mean of the %s at steps %s" % (what, meta["makeupapi.averaged_steps"].replace(",", ", "))
+            if "makeupapi.averaged_shares" in meta:   # average_generators.py --weights
+                this["weights"] += " in shares %s" % meta["makeupapi.averaged_shares"].replace(",", ", ")
         if "makeupapi.ema_decay" in meta:
             # train.py --ema-decay / export_onnx.py --ema: the file is the running mean, not the trained generator
             this["weights"] = ("exponential moving average of the generator's weights, decay "
