@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import math
 import os
 import shutil
@@ -164,7 +165,6 @@ class SmokeTest(unittest.TestCase):
         for k, v in mix.state_dict().items():
             self.assertTrue(torch.allclose(v, 0.25 * saved_g[k] + 0.75 * means[1][k], atol=1e-6), k)
         # and its model card says what was mixed, in which shares
-        import json
         import model_card
         card_path = os.path.join(self.tmp, "card.json")
         with contextlib.redirect_stdout(io.StringIO()):

@@ -127,9 +127,8 @@ def main(argv: List[str] | None = None) -> int:
     if len(args.checkpoints) < 2:
         p.error("give at least two checkpoints")
     try:
-        weights = parse_weights(args.weights) if args.weights is not None else None
-        if weights is not None:
-            normalised_shares(weights, len(args.checkpoints))
+        shares = (normalised_shares(parse_weights(args.weights), len(args.checkpoints))
+                  if args.weights is not None else None)
         # one generator per input (load_generator drops the discriminators and optimiser states)
         loaded = load_inputs(args.checkpoints, args.ema)
     except ValueError as e:
@@ -139,14 +138,14 @@ def main(argv: List[str] | None = None) -> int:
         p.error("the checkpoints have different model configs")
     steps = [step for _, _, step in loaded]
     G = Generator(cfg.model).eval()
-    G.load_state_dict(average_state_dicts([g.state_dict() for g, _, _ in loaded], weights))
+    G.load_state_dict(average_state_dicts([g.state_dict() for g, _, _ in loaded], shares))
     what = "weight means" if args.ema else "generators"
     meta = {"makeupapi.averaged_steps": ",".join(str(s) for s in steps),
             "makeupapi.averaged_weights": "ema" if args.ema else "G"}
-    if weights is not None:
-        meta["makeupapi.averaged_shares"] = ",".join("%.6g" % w for w in normalised_shares(weights, len(steps)))
+    if shares is not None:
+        meta["makeupapi.averaged_shares"] = ",".join("%.6g" % w for w in shares)
     export_generator(G, args.out, size=cfg.model.size, train_steps=max(steps), extra_meta=meta)
-    print("wrote %s: %s of the %s at steps %s" % (args.out, "weighted mean" if weights else "mean", what,
+    print("wrote %s: %s of the %s at steps %s" % (args.out, "weighted mean" if shares else "mean", what,
                                                   ", ".join(map(str, steps))))
     print_export_report(G, args.out, size=cfg.model.size, verify=not args.no_verify)
     return 0
