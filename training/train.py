@@ -66,6 +66,10 @@ def parse_args(argv=None):
     p.add_argument("--source-jitter", type=float, default=0.0, metavar="A",
                    help="also jitter the source photo's colour (brightness, contrast, saturation in 1 +- A, "
                         "channel gains in 1 +- A/3); 0: off")
+    p.add_argument("--reference-recolour", type=float, default=0.0, metavar="DEG",
+                   help="turn the hue of the reference's lips and, apart, of its eye-shadow band (each for half of "
+                        "the pairs) by up to DEG degrees, saturation by up to 20%%, on the warped and the original "
+                        "reference alike; 0: off")
     p.add_argument("--repeat-references", action="append", default=[], metavar="PATTERN=K",
                    help="list each pair whose reference id (e.g. mk_10005) matches the regular expression PATTERN as "
                         "a whole K times, so it is drawn K times as often (repeatable; the largest K applies)")
@@ -170,7 +174,8 @@ def main(argv=None) -> int:
 
     try:   # the dataset checks its data and settings (e.g. --source-jitter's range); say so without a traceback
         ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed, source_jitter=args.source_jitter,
-                             repeat_references=[parse_repeat(item) for item in args.repeat_references])
+                             repeat_references=[parse_repeat(item) for item in args.repeat_references],
+                             reference_recolour=args.reference_recolour)
     except ValueError as e:
         raise SystemExit("training data (%s): %s" % (args.data, e))
     if ds.size != cfg.model.size:

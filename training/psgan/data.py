@@ -28,7 +28,11 @@ Augmentation (training only):
     alone: brightness, contrast, saturation and a per-channel gain (white balance), so
     that a few hundred faces stand for more lighting and cameras than they were shot
     under. The source is also the cycle and perceptual target, so input and targets
-    stay one consistent (new) photo.
+    stay one consistent (new) photo;
+  * optionally (reference_recolour > 0, off by default) a hue and saturation change of the
+    reference's lips and, independently, of its eye-shadow band, the same on the warped and
+    the original reference: new makeup colours the training references never wore, so that
+    the generator learns to read a reference's colour rather than recognise the reference.
 Sampling: repeat_references (train.py --repeat-references PATTERN=K) lists pairs whose
 reference id matches PATTERN K times, so those references are drawn K times as often.
 """
@@ -44,6 +48,9 @@ import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from .config import LossConfig
+from .regions import EYE, LIP
 
 KIND = {"non-makeup": 0, "makeup": 1}
 
@@ -155,6 +162,52 @@ def colour_jitter(imgs: List[np.ndarray], rng: random.Random, amount: float,
     return out
 
 
+# Share of references whose lips (and, drawn apart, whose eye bands) are recoloured, and the largest saturation
+# change, 1 +- RECOLOUR_SATURATION. (Our choice: half keeps the training references' own colours in the mix.)
+RECOLOUR_SHARE = 0.5
+RECOLOUR_SATURATION = 0.2
+
+
+def makeup_region_masks(lab: np.ndarray, band_radius: int) -> List[np.ndarray]:
+    """[lips, eye-shadow band] as boolean masks of one label map. The band is built as the loss builds it
+    (regions.region_masks): the eyes grown by band_radius with a square window, kept where the label is skin."""
+    eyes = np.isin(lab, EYE).astype(np.uint8)
+    grown = cv2.dilate(eyes, np.ones((2 * band_radius + 1, 2 * band_radius + 1), np.uint8)) > 0
+    return [np.isin(lab, LIP), grown & (lab == 1)]
+
+
+def recolour_makeup(imgs: List[np.ndarray], labs: List[np.ndarray], rng: random.Random, max_hue: float,
+                    band_radius: int) -> List[np.ndarray]:
+    """For the lips and, independently, the eye-shadow band: with probability RECOLOUR_SHARE, turn the hue by one
+    angle in +- max_hue degrees and scale the saturation by one factor in 1 +- RECOLOUR_SATURATION, alike on every
+    image of the list (each through its own label map: the warped and the original reference). The change fades out
+    over a Gaussian edge (sigma 1 pixel) onto the skin round the region. Six numbers are drawn whatever happens, so
+    later draws do not depend on the outcome."""
+    out = [img.copy() for img in imgs]
+    masks = [makeup_region_masks(lab, band_radius) for lab in labs]
+    for region in range(2):
+        chosen = rng.random() < RECOLOUR_SHARE
+        hue = rng.uniform(-max_hue, max_hue)
+        saturation = 1 + rng.uniform(-RECOLOUR_SATURATION, RECOLOUR_SATURATION)
+        if not chosen:
+            continue
+        for k, lab in enumerate(labs):
+            mask = masks[k][region]
+            if not mask.any():
+                continue
+            # the soft edge may spill onto skin, never onto eyes, brows, teeth or hair
+            spill = mask | (lab == 1)
+            weight = (cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 1.0) * spill)[..., None]
+            x = out[k].astype(np.float32) / 255.0
+            hsv = cv2.cvtColor(x, cv2.COLOR_RGB2HSV)      # float input: H in [0, 360), S and V in [0, 1]
+            hsv[..., 0] = np.mod(hsv[..., 0] + hue, 360.0)
+            hsv[..., 1] = np.clip(hsv[..., 1] * saturation, 0.0, 1.0)
+            turned = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+            mixed = x * (1 - weight) + turned * weight
+            out[k] = np.clip(mixed * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
 def _to_tensor(img: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(img.astype(np.float32) / 127.5 - 1.0).permute(2, 0, 1).contiguous()
 
@@ -182,7 +235,7 @@ class PreparedDataset(Dataset):
     def __init__(self, root: str, augment: bool = True, seed: int = 0,
                  flip_p: float = 0.5, max_scale: float = 0.05, max_rot: float = 5.0,
                  max_shift: float = 0.03, jitter: float = 0.05, source_jitter: float = 0.0,
-                 repeat_references: Sequence[Tuple[str, int]] = ()):
+                 repeat_references: Sequence[Tuple[str, int]] = (), reference_recolour: float = 0.0):
         self.root = root
         with open(os.path.join(root, "index.json"), "r", encoding="utf-8") as f:
             index = json.load(f)
@@ -208,6 +261,9 @@ class PreparedDataset(Dataset):
         if not 0 <= source_jitter < 1:
             raise ValueError("source_jitter must be in [0, 1)")
         self.source_jitter = source_jitter
+        if not 0 <= reference_recolour <= 180:
+            raise ValueError("reference_recolour (a largest hue shift in degrees) must be in [0, 180]")
+        self.reference_recolour = reference_recolour
         self._epoch = 0
 
     def __len__(self):
@@ -253,6 +309,11 @@ class PreparedDataset(Dataset):
                 # White balance gets a third of the range: a camera's channel gains differ less than its exposure.
                 src_g.imgs[0] = colour_jitter([src_g.imgs[0]], rng, self.source_jitter,
                                               channel_gain=self.source_jitter / 3)[0]
+            if self.reference_recolour > 0:
+                # drawn last, for the same reason as the source jitter
+                src_g.imgs[1], ref_g.imgs[0] = recolour_makeup(
+                    [src_g.imgs[1], ref_g.imgs[0]], [src_g.labs[1], ref_g.labs[0]], rng, self.reference_recolour,
+                    band_radius=LossConfig.eye_band_radius)
         return {
             "src": _to_tensor(src_g.imgs[0]),
             "src_lab": torch.from_numpy(src_g.labs[0].astype(np.int64)),

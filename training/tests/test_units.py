@@ -26,7 +26,7 @@ from psgan import losses as L  # noqa: E402
 from psgan import regions as R  # noqa: E402
 from psgan.config import Config, preset  # noqa: E402
 from psgan.data import (FLIP68, Group, PreparedDataset, _LABEL_SWAP, colour_jitter, domain_of, is_wild,  # noqa: E402
-                        repeat_pairs_by_reference)
+                        makeup_region_masks, recolour_makeup, repeat_pairs_by_reference)
 from psgan.discriminators import MakeupGan  # noqa: E402
 from psgan.export import export_generator  # noqa: E402
 from psgan.networks import Generator  # noqa: E402
@@ -279,6 +279,101 @@ class SourceJitterTest(unittest.TestCase):
             self._tiny_set(root)
             with self.assertRaises(ValueError):
                 PreparedDataset(root, source_jitter=1.5)
+
+
+class ReferenceRecolourTest(unittest.TestCase):
+    SIZE = 64
+
+    @classmethod
+    def _face(cls, shift: int = 0):
+        """A flat reddish face: skin (1) everywhere, lips (12/13) in a block, one eye (4), background (0) in a
+        corner."""
+        img = np.zeros((cls.SIZE, cls.SIZE, 3), np.uint8)
+        img[:] = (200, 150, 130)
+        lab = np.ones((cls.SIZE, cls.SIZE), np.uint8)
+        lab[:8, :8] = 0
+        img[:8, :8] = (30, 90, 200)
+        lab[44 + shift:52 + shift, 20:44] = 12
+        lab[52 + shift:58 + shift, 20:44] = 13
+        img[44 + shift:58 + shift, 20:44] = (180, 40, 60)
+        lab[16:20, 16:24] = 4
+        img[16:20, 16:24] = (60, 40, 30)
+        return img, lab
+
+    @staticmethod
+    def _draws(lips, band):
+        """A stand-in rng that hands out the six numbers recolour_makeup draws: (chosen, hue, saturation) per region;
+        for uniform(a, b) it gives back a fixed value."""
+        values = iter([lips[0], band[0]])
+        uniform = iter([lips[1], lips[2], band[1], band[2]])
+
+        class Draws:
+            def random(self):
+                return next(values)
+
+            def uniform(self, a, b):
+                return next(uniform)
+        return Draws()
+
+    @staticmethod
+    def _naive_turn(rgb, hue, saturation):
+        """One pixel through colorsys, the textbook HSV, as the check of the OpenCV path."""
+        import colorsys
+        h, s, v = colorsys.rgb_to_hsv(*(np.asarray(rgb, np.float64) / 255.0))
+        r, g, b = colorsys.hsv_to_rgb((h + hue / 360.0) % 1.0, min(1.0, s * saturation), v)
+        return np.array([r, g, b]) * 255.0
+
+    def test_chosen_lips_turn_by_the_drawn_hue_and_pixels_outside_both_regions_stay_as_they_were(self):
+        img, lab = self._face()
+        out = recolour_makeup([img], [lab], self._draws((0.1, 40.0, 0.1), (0.9, -30.0, 0.0)), 30.0, band_radius=4)[0]
+        # lip interior (2 px and more inside the edge): the full turn, as the textbook formula gives it
+        np.testing.assert_allclose(out[50, 30].astype(np.float64), self._naive_turn(img[50, 30], 40.0, 1.1), atol=1.0)
+        # the band was not chosen and nothing else is makeup: every pixel 3 px and more off the lips is untouched
+        lips = makeup_region_masks(lab, 4)[0].astype(np.uint8)
+        far = cv2.dilate(lips, np.ones((7, 7), np.uint8)) == 0
+        self.assertTrue(np.array_equal(out[far], img[far]))
+        self.assertFalse(np.array_equal(out[lips > 0], img[lips > 0]))
+
+    def test_the_band_is_skin_round_the_eyes_and_a_chosen_band_leaves_eyes_and_lips_as_they_were(self):
+        img, lab = self._face()
+        band = makeup_region_masks(lab, 6)[1]
+        self.assertTrue(band[12, 20] and band[10, 10] and not band[9, 20] and not band[17, 20] and not band[40, 40]
+                        and not band[2, 2])
+        out = recolour_makeup([img], [lab], self._draws((0.9, 0.0, 0.0), (0.1, 90.0, 0.0)), 90.0, band_radius=6)[0]
+        # row 12 is 2.5 px inside the band's upper edge and 3.5 px from the eye: the full turn, within rounding
+        np.testing.assert_allclose(out[12, 20].astype(np.float64), self._naive_turn(img[12, 20], 90.0, 1.0), atol=1.0)
+        self.assertTrue(np.array_equal(out[18, 20], img[18, 20]))          # eye interior
+        self.assertTrue(np.array_equal(out[44:58, 20:44], img[44:58, 20:44]))   # lips
+
+    def test_warped_and_original_reference_get_the_same_turn_each_through_its_own_labels(self):
+        (a, lab_a), (b, lab_b) = self._face(), self._face(shift=-6)
+        out_a, out_b = recolour_makeup([a, b], [lab_a, lab_b], self._draws((0.1, 25.0, -0.1), (0.9, 0, 0)), 30.0, 4)
+        self.assertTrue(np.array_equal(out_a[50, 30], out_b[44, 30]))
+        # row 56: inside the lips of the first face, 5 px below those of the second
+        self.assertTrue(np.array_equal(out_b[56, 30], b[56, 30]) and not np.array_equal(out_a[56, 30], a[56, 30]))
+
+    def test_recolouring_draws_six_numbers_whatever_it_chooses(self):
+        img, lab = self._face()
+        for seed in range(4):
+            used, fresh = random.Random(seed), random.Random(seed)
+            recolour_makeup([img], [lab], used, 30.0, 4)
+            for _ in range(6):
+                fresh.random()
+            self.assertEqual(used.random(), fresh.random())
+
+    def test_the_dataset_recolours_only_the_references_and_refuses_a_turn_past_half_the_circle(self):
+        with tempfile.TemporaryDirectory() as root:
+            SourceJitterTest._tiny_set(root)
+            pairs = [(PreparedDataset(root, seed=s)[0], PreparedDataset(root, seed=s, reference_recolour=30.0)[0])
+                     for s in (3, 4, 5, 6)]
+            with self.assertRaises(ValueError):
+                PreparedDataset(root, reference_recolour=200.0)
+        for plain, recoloured in pairs:
+            for key in plain:
+                if key not in ("wref", "ref"):
+                    self.assertTrue(torch.equal(plain[key], recoloured[key]), key)
+        # each region is chosen for half the pairs, so over four seeds some reference changes (these seeds: 3 of 4)
+        self.assertTrue(any(not torch.equal(p["ref"], r["ref"]) for p, r in pairs))
 
 
 class RepeatReferencesTest(unittest.TestCase):
