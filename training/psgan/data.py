@@ -50,7 +50,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .config import LossConfig
-from .regions import EYE, LIP
+from .regions import region_masks
 
 KIND = {"non-makeup": 0, "makeup": 1}
 
@@ -169,11 +169,10 @@ RECOLOUR_SATURATION = 0.2
 
 
 def makeup_region_masks(lab: np.ndarray, band_radius: int) -> List[np.ndarray]:
-    """[lips, eye-shadow band] as boolean masks of one label map. The band is built as the loss builds it
-    (regions.region_masks): the eyes grown by band_radius with a square window, kept where the label is skin."""
-    eyes = np.isin(lab, EYE).astype(np.uint8)
-    grown = cv2.dilate(eyes, np.ones((2 * band_radius + 1, 2 * band_radius + 1), np.uint8)) > 0
-    return [np.isin(lab, LIP), grown & (lab == 1)]
+    """[lips, eye-shadow band] of one label map as boolean masks, from the masks the losses use
+    (regions.region_masks), so that what is recoloured is what the histogram loss matches."""
+    masks = region_masks(torch.from_numpy(lab.astype(np.int64))[None], band_radius)
+    return [masks[name][0, 0].numpy() > 0.5 for name in ("lip", "eye_band")]
 
 
 def recolour_makeup(imgs: List[np.ndarray], labs: List[np.ndarray], rng: random.Random, max_hue: float,
