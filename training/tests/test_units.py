@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 from average_generators import average_state_dicts, parse_weights  # noqa: E402
 from extend_prepared import extension  # noqa: E402
 from model_card import tensor_entry, wall_seconds  # noqa: E402
+from degrade_references import CHANGES, main as degrade_references_main  # noqa: E402
 from paired_scores import bootstrap_interval, differences, pair_scores, pairs_in, with_references, without  # noqa: E402
 from repair_weight_mean import repair_weight_mean  # noqa: E402
 
@@ -596,6 +597,27 @@ class PairedScoresTest(unittest.TestCase):
         # the standard error falls as 1/sqrt(n): 20 times the pairs, about 4.5 times narrower
         self.assertLess(hi2 - lo2, (hi - lo) / 3)
         self.assertEqual(bootstrap_interval([1.5] * 10, lambda v: sum(v) / len(v), 200, 1), (1.5, 1.5))
+
+
+class DegradeReferencesTest(unittest.TestCase):
+    GREY = np.full((16, 16, 3), 128, np.uint8)
+
+    def test_each_change_is_the_one_it_names(self):
+        out = {kind: change(self.GREY).astype(np.float64) for kind, change in CHANGES.items()}
+        self.assertEqual(out["dark"].mean(), int(255 * 0.8 * (128 / 255) ** 1.4))    # 77: 0.30 of full scale
+        self.assertGreater(out["warm"][..., 2].mean(), out["warm"][..., 0].mean() + 30)   # BGR: red over blue
+        self.assertTrue(np.array_equal(out["blur"], self.GREY.astype(np.float64)))       # a flat photo stays flat
+        self.assertGreater(out["noise"].std(), 3)
+
+    def test_the_copy_keeps_every_file_name_and_changes_every_photo(self):
+        with tempfile.TemporaryDirectory() as src, tempfile.TemporaryDirectory() as out:
+            for name in ("00078.png", "vFG1.png"):
+                cv2.imwrite(os.path.join(src, name), self.GREY)
+            with open(os.path.join(src, "notes.txt"), "w") as f:
+                f.write("not a photo")
+            self.assertEqual(degrade_references_main(["--kind", "dark", "--references", src, "--out", out]), 0)
+            self.assertEqual(sorted(os.listdir(out)), ["00078.png", "vFG1.png"])
+            self.assertLess(float(cv2.imread(os.path.join(out, "vFG1.png")).mean()), 100)
 
 
 class ExtendPreparedTest(unittest.TestCase):
