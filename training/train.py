@@ -66,6 +66,11 @@ def parse_args(argv=None):
     p.add_argument("--source-jitter", type=float, default=0.0, metavar="A",
                    help="also jitter the source photo's colour (brightness, contrast, saturation in 1 +- A, "
                         "channel gains in 1 +- A/3); 0: off")
+    p.add_argument("--reference-jitter", type=float, default=0.05, metavar="A",
+                   help="jitter the reference's brightness, contrast and saturation in 1 +- A, warped and original "
+                        "reference alike (default 0.05, as every stage before 43)")
+    p.add_argument("--reference-white-balance", type=float, default=0.0, metavar="G",
+                   help="with that jitter, a gain per RGB channel of the reference in 1 +- G; 0: off")
     p.add_argument("--reference-recolour", type=float, default=0.0, metavar="DEG",
                    help="turn the hue of the reference's lips and, apart, of its eye-shadow band (each for half of "
                         "the pairs) by up to DEG degrees, saturation by up to 20%%, on the warped and the original "
@@ -175,7 +180,8 @@ def main(argv=None) -> int:
     try:   # the dataset checks its data and settings (e.g. --source-jitter's range); say so without a traceback
         ds = PreparedDataset(args.data, augment=not args.no_augment, seed=args.seed, source_jitter=args.source_jitter,
                              repeat_references=[parse_repeat(item) for item in args.repeat_references],
-                             reference_recolour=args.reference_recolour)
+                             reference_recolour=args.reference_recolour, jitter=args.reference_jitter,
+                             reference_white_balance=args.reference_white_balance)
     except ValueError as e:
         raise SystemExit("training data (%s): %s" % (args.data, e))
     if ds.size != cfg.model.size:

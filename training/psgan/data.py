@@ -23,7 +23,9 @@ Augmentation (training only):
     7<->8) and landmarks are mirrored with the 68-point permutation;
   * small random similarity transform (scale, rotation, shift), same per group;
   * small colour jitter (brightness, contrast, saturation) on the reference
-    (warped and original reference get the same jitter);
+    (warped and original reference get the same jitter), and optionally
+    (reference_white_balance > 0, off by default) a gain per RGB channel with it: the light
+    of a reference photo, which the makeup set's portraits vary little;
   * optionally (source_jitter > 0, off by default) a colour jitter of the source photo
     alone: brightness, contrast, saturation and a per-channel gain (white balance), so
     that a few hundred faces stand for more lighting and cameras than they were shot
@@ -234,7 +236,8 @@ class PreparedDataset(Dataset):
     def __init__(self, root: str, augment: bool = True, seed: int = 0,
                  flip_p: float = 0.5, max_scale: float = 0.05, max_rot: float = 5.0,
                  max_shift: float = 0.03, jitter: float = 0.05, source_jitter: float = 0.0,
-                 repeat_references: Sequence[Tuple[str, int]] = (), reference_recolour: float = 0.0):
+                 repeat_references: Sequence[Tuple[str, int]] = (), reference_recolour: float = 0.0,
+                 reference_white_balance: float = 0.0):
         self.root = root
         with open(os.path.join(root, "index.json"), "r", encoding="utf-8") as f:
             index = json.load(f)
@@ -257,6 +260,11 @@ class PreparedDataset(Dataset):
         self.seed = seed
         self.flip_p, self.max_scale, self.max_rot = flip_p, max_scale, max_rot
         self.max_shift, self.jitter = max_shift, jitter
+        if not 0 <= jitter < 1:
+            raise ValueError("the reference jitter must be in [0, 1)")
+        if not 0 <= reference_white_balance < 1:
+            raise ValueError("reference_white_balance must be in [0, 1)")
+        self.reference_white_balance = reference_white_balance
         if not 0 <= source_jitter < 1:
             raise ValueError("source_jitter must be in [0, 1)")
         self.source_jitter = source_jitter
@@ -300,8 +308,10 @@ class PreparedDataset(Dataset):
                     g.hflip()
                 if self.max_scale or self.max_rot or self.max_shift:
                     g.affine(rng, self.max_scale, self.max_rot, self.max_shift)
-            if self.jitter > 0:
-                jittered = colour_jitter([src_g.imgs[1], ref_g.imgs[0]], rng, self.jitter)
+            if self.jitter > 0 or self.reference_white_balance > 0:
+                # without white balance no gain is drawn, so such a run sees the same augmentation as before it
+                jittered = colour_jitter([src_g.imgs[1], ref_g.imgs[0]], rng, self.jitter,
+                                         channel_gain=self.reference_white_balance)
                 src_g.imgs[1], ref_g.imgs[0] = jittered
             if self.source_jitter > 0:
                 # drawn after the reference's jitter: a run without it sees the same augmentation as before.

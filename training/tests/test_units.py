@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import unittest
@@ -274,6 +275,27 @@ class SourceJitterTest(unittest.TestCase):
         ratios = out[0, 0].astype(np.float64) / 100.0
         self.assertTrue(np.all(ratios >= 0.95 - 0.01) and np.all(ratios <= 1.05 + 0.01), ratios)
         self.assertGreater(len(set(out[0, 0].tolist())), 1)
+
+    def test_reference_white_balance_changes_only_the_two_references_and_both_by_the_same_gains(self):
+        with tempfile.TemporaryDirectory() as root:
+            self._tiny_set(root)
+            # the tiny set's warped reference is the reference's own photo, so the same gains give the same pixels
+            shutil.copy(os.path.join(root, "ref.png"), os.path.join(root, "warped.png"))
+            plain = PreparedDataset(root, seed=3, max_scale=0, max_rot=0, max_shift=0, flip_p=0)[0]
+            balanced = PreparedDataset(root, seed=3, max_scale=0, max_rot=0, max_shift=0, flip_p=0,
+                                       reference_white_balance=0.1)[0]
+        for key in plain:
+            if key not in ("wref", "ref"):
+                self.assertTrue(torch.equal(plain[key], balanced[key]), key)
+        self.assertGreater(float((plain["ref"] - balanced["ref"]).abs().max()), 0.01)
+        self.assertTrue(torch.equal(balanced["ref"], balanced["wref"]))
+
+    def test_out_of_range_reference_jitter_or_white_balance_is_refused(self):
+        with tempfile.TemporaryDirectory() as root:
+            self._tiny_set(root)
+            for bad in ({"jitter": 1.0}, {"reference_white_balance": -0.1}, {"reference_white_balance": 1.0}):
+                with self.assertRaises(ValueError):
+                    PreparedDataset(root, **bad)
 
     def test_out_of_range_source_jitter_is_refused(self):
         with tempfile.TemporaryDirectory() as root:
