@@ -151,7 +151,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -166,7 +166,8 @@ internal static class CompareEnginesCommand
                     F(Median(r, m => m.Skin?.After)), P(Median(r, m => m.Skin?.Fraction)),
                     F(Median(r, m => m.DetailSsim), "F3"), P(Median(r, m => m.LandmarkDrift), "P2"),
                     r.Sum(m => m.ChangedOutsideFace).ToString(CultureInfo.InvariantCulture), F(Median(r, m => m.Milliseconds), "F1") + " |"]));
-                Console.WriteLine($"{engine.Name}: lips moved 5th pct {P(Percentile(r, m => m.Lips?.Fraction, 0.05))}, eyes moved 5th pct {P(Percentile(r, m => m.Eyes?.Fraction, 0.05))}, max drift {P(r.Max(m => m.LandmarkDrift ?? 1), "P2")}");
+                Console.WriteLine($"{engine.Name}: lips moved 5th pct {P(Percentile(r, m => m.Lips?.Fraction, 0.05))}, eyes moved 5th pct {P(Percentile(r, m => m.Eyes?.Fraction, 0.05))}, max drift {P(r.Max(m => m.LandmarkDrift ?? 1), "P2")}, " +
+                                  $"protected pixels (eyeballs, mouth interior, glasses) dE to the source: median {F(Median(r, m => m.ProtectedChange))}, 95th pct {F(Percentile(r, m => m.ProtectedChange, 0.95))}");
             }
             table.AppendLine();
             table.AppendLine("Medians over the pairs; dE = CIEDE2000 of mean colours; moved = 1 - dE(out, ref) / dE(source, ref); hist = Bhattacharyya distance of a*b* histograms (0 = same); detail SSIM against the source; drift = mean landmark displacement / outer-eye distance.");
@@ -247,7 +248,7 @@ internal static class CompareEnginesCommand
         return string.Join(',', engine, m.Source, m.Reference,
             N(m.Lips?.Before), N(m.Lips?.After), N(m.Lips?.Fraction), N(m.Eyes?.Before), N(m.Eyes?.After), N(m.Eyes?.Fraction),
             N(m.Skin?.Before), N(m.Skin?.After), N(m.Skin?.Fraction), N(m.LipsHistogram), N(m.EyesHistogram), N(m.SkinHistogram),
-            N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.Milliseconds));
+            N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

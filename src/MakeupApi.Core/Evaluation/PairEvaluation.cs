@@ -29,7 +29,7 @@ public sealed record PairMeasurement(
     string Source, string Reference,
     ColourShift? Lips, ColourShift? Eyes, ColourShift? Skin,
     double LipsHistogram, double EyesHistogram, double SkinHistogram,
-    double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double Milliseconds);
+    double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double Milliseconds);
 
 /// <summary>
 /// Runs the pipeline's per-pair stages (pose correction, engine, colour return, paste back) on prepared photos and
@@ -131,6 +131,8 @@ public static class PairEvaluation
             double skinHist = TransferMetrics.ChromaHistogramDistance(resultCrop, srcRegions.Skin, refr.Image, refRegions.Skin);
             using var face = FaceMaskInCrop(src, grow: 0);
             double ssim = TransferMetrics.DetailSsim(src.Image, resultCrop, face);
+            // What no makeup may touch (eyeballs, the mouth's interior, glasses) stays the source's.
+            double? kept = TransferMetrics.MeanPixelDelta(src.Image, resultCrop, srcRegions.Protect);
 
             // Identity and shape: the face found again on the output keeps its landmarks.
             var again = analyzer.FindFaces(result);
@@ -140,7 +142,7 @@ public static class PairEvaluation
             // Background: nothing changes outside the face mask (face labels grown by 3% of the crop), in photo pixels.
             using var faceInPhoto = FaceMaskInPhoto(source);
             int changed = TransferMetrics.ChangedPixelsOutside(source.Image, result, faceInPhoto);
-            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, lipsHist, eyesHist, skinHist, ssim, drift, changed, ms);
+            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, ms);
         }
         finally
         {

@@ -111,6 +111,43 @@ public static class TransferMetrics
         return Enumerable.Range(0, before.Count).Average(i => before[i].DistanceTo(after[i])) / iod;
     }
 
+    /// <summary>
+    /// Mean per-pixel CIEDE2000 between two 8-bit BGR images of the same size, over the pixels of a mask: how much
+    /// pixels that no makeup should touch (the eyeballs and the mouth's interior, <see cref="FaceRegions.Protect"/>)
+    /// changed. A tinted eyeball or tooth shifts only part of a region, which a difference of region means can hide.
+    /// Null when the mask is empty.
+    /// </summary>
+    public static double? MeanPixelDelta(Mat a, Mat b, Mat mask)
+    {
+        if (a.Size() != b.Size() || a.Size() != mask.Size()) throw new ArgumentException("Images and mask must be the same size.");
+        var box = Cv2.BoundingRect(mask);
+        if (box.Width == 0 || box.Height == 0) return null;
+        using var partA = a[box];
+        using var partB = b[box];
+        using var partMask = mask[box];
+        using var labA = Ciede2000.ToLab(partA);
+        using var labB = Ciede2000.ToLab(partB);
+        var rowsA = labA.AsRows<Vec3f>();
+        var rowsB = labB.AsRows<Vec3f>();
+        var rowsMask = partMask.AsRows<byte>();
+        double sum = 0;
+        int count = 0;
+        for (int y = 0; y < box.Height; y++)
+        {
+            var ra = rowsA[y];
+            var rb = rowsB[y];
+            var rm = rowsMask[y];
+            for (int x = 0; x < box.Width; x++)
+            {
+                if (rm[x] == 0) continue;
+                Vec3f p = ra[x], q = rb[x];
+                sum += Ciede2000.Delta(p.Item0, p.Item1, p.Item2, q.Item0, q.Item1, q.Item2);
+                count++;
+            }
+        }
+        return sum / count;
+    }
+
     /// <summary>Number of pixels that differ between two images of the same size, outside a mask.</summary>
     public static int ChangedPixelsOutside(Mat a, Mat b, Mat mask)
     {

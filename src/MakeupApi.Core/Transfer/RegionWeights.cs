@@ -5,7 +5,10 @@ namespace MakeupApi.Transfer;
 
 /// <summary>
 /// A per-pixel weight map (CV_32FC1, 0..1) saying how much of an engine's change each pixel takes: the makeup regions
-/// (<see cref="FaceRegions"/>: lips, eye-shadow band, brows, skin), each scaled by its requested strength and feathered.
+/// (<see cref="FaceRegions"/>: lips, eye-shadow band, brows, skin), each scaled by its requested strength and feathered,
+/// and nothing on the pixels no makeup touches (<see cref="FaceRegions.Protect"/>: eyeballs, the mouth's interior,
+/// glasses), as in the classical engine: the feathered edge of a lip or of the eye band would otherwise carry the
+/// engine's change onto the teeth and the eyeballs next to it.
 /// </summary>
 public static class RegionWeights
 {
@@ -19,6 +22,7 @@ public static class RegionWeights
         Accumulate(weight, regions.EyeBand, strengths.Eyes, sigma);
         Accumulate(weight, regions.Brows, strengths.Brows, sigma);
         Accumulate(weight, regions.Lips, strengths.Lips, sigma);
+        weight.SetTo(Scalar.All(0), regions.Protect);
         return weight;
     }
 

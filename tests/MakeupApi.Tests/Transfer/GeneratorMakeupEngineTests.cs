@@ -21,7 +21,7 @@ public sealed class GeneratorMakeupEngineTests(ModelFixture models)
         Environment.GetEnvironmentVariable("MAKEUPAPI_SMOKE_GENERATOR") is { Length: > 0 } smoke ? smoke : options.Resolve(options.Generator);
 
     [Fact]
-    public void Generator_engine_loads_a_training_export_and_runs_it_on_a_real_pair_changing_only_the_face()
+    public void Generator_engine_loads_a_training_export_and_runs_it_on_a_real_pair_leaving_the_background_eyeballs_and_mouth_interior_untouched()
     {
         var path = ExportPath(models.Models);
         Assert.True(File.Exists(path), $"No generator export at {path}: run tests/run-all.sh (it exports one) or train one (training/README.md).");
@@ -47,6 +47,14 @@ public sealed class GeneratorMakeupEngineTests(ModelFixture models)
             using var warped = new PoseCorrection.TriangulationWarp(models.Mapping.MirrorIndex).Warp(source.Aligned, reference.Aligned);
             using var crop = engine.Transfer(source.Aligned, warped, RegionStrengths.All);
             Assert.Equal(source.Aligned.Image.Size(), crop.Size());
+            // The eyeballs and the mouth's interior keep the source's pixels, whatever the network paints there.
+            using (var regions = FaceRegions.Build(source.Aligned.Labels, source.Aligned.Ibug68))
+            using (var unprotected = new Mat())
+            {
+                Assert.True(Cv2.CountNonZero(regions.Protect) > 0);
+                Cv2.BitwiseNot(regions.Protect, unprotected);
+                Assert.Equal(0, TransferMetrics.ChangedPixelsOutside(crop, source.Aligned.Image, unprotected));
+            }
             using var none = engine.Transfer(source.Aligned, warped, new RegionStrengths(0, 0, 0, 0));
             using var diff = new Mat();
             Cv2.Absdiff(none, source.Aligned.Image, diff);

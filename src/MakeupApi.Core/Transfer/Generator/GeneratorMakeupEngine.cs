@@ -10,7 +10,8 @@ namespace MakeupApi.Transfer.Generator;
 /// Owner of the trained makeup generator (improved PSGAN without AMM, training/ in this repository), served as an
 /// engine. The network works at 256x256; the result is brought back to the working size without losing resolution by
 /// adding the source's own high-frequency detail (a one-level Laplacian residual, Burt and Adelson 1983), and each
-/// region takes the generator's change in proportion to its requested strength.
+/// region takes the generator's change in proportion to its requested strength (<see cref="RegionWeights"/>: none on
+/// the eyeballs and the mouth's interior).
 /// </summary>
 public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, IDisposable
 {
