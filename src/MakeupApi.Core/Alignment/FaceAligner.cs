@@ -44,6 +44,13 @@ public static class FaceAligner
         return (crop, toCrop, mesh, depth, ibug);
     }
 
+    /// <summary>Image points moved into the crop by its image-to-crop transform (the ToCrop that <see cref="Crop"/> returns).</summary>
+    public static Point2f[] MapPoints(Mat toCrop, IEnumerable<Point2f> points)
+    {
+        toCrop.GetArray(out double[] m);
+        return [.. points.Select(p => Apply(m, p.X, p.Y))];
+    }
+
     private static Point2f Apply(double[] m, float x, float y) =>
         new((float)(m[0] * x + m[1] * y + m[2]), (float)(m[3] * x + m[4] * y + m[5]));
 }

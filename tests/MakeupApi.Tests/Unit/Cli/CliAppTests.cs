@@ -93,13 +93,13 @@ public sealed class CliAppTests
         Assert.Contains("write-file: writes a file", _output.ToString() + _errors.ToString());
     }
 
-    public static TheoryData<string> ShippedCommands => ["fit-landmarks", "eval-parsing", "prepare-training-data", "compare-engines"];
+    public static TheoryData<string> ShippedCommands => ["fit-landmarks", "eval-parsing", "eval-mouth", "prepare-training-data", "compare-engines"];
 
     [Theory]
     [MemberData(nameof(ShippedCommands))]
     public void Every_shipped_command_answers_help_without_loading_models_or_writing(string name)
     {
-        var shipped = new[] { FitLandmarksCommand.Command, EvaluateParsingCommand.Command, PrepareTrainingDataCommand.Command, CompareEnginesCommand.Command };
+        var shipped = new[] { FitLandmarksCommand.Command, EvaluateParsingCommand.Command, EvaluateMouthCommand.Command, PrepareTrainingDataCommand.Command, CompareEnginesCommand.Command };
 
         int code = new CliApp(shipped, _output, _errors).Run([name, "--help"]);
 
