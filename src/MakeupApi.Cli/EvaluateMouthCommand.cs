@@ -1,4 +1,3 @@
-using MakeupApi.Alignment;
 using MakeupApi.Evaluation;
 using MakeupApi.FaceAnalysis;
 using MakeupApi.FaceAnalysis.Parsing;
@@ -107,14 +106,12 @@ internal static class EvaluateMouthCommand
         {
             var face = faces[k];
             using var image = Cv2.ImRead(face.ImagePath, ImreadModes.Color);
-            var match = analyzer.FindFaces(image).OrderBy(f => f.Ibug68[30].DistanceTo(face.Points[30])).First();
-            var (crop, toCrop, mesh, depth, _) = FaceAligner.Crop(image, match, size);
-            using (crop)
-            using (toCrop)
-            using (var labels = parser.Parse(crop, mesh, depth))
-            using (var tint = crop.Clone())
+            using var aligned = MouthOpeningEvaluation.Align(analyzer, image, face, size)
+                ?? throw new InvalidOperationException($"{face.Name}: the annotated face was found before and not now.");
+            using (var labels = parser.Parse(aligned.Crop, aligned.Mesh, aligned.Depth))
+            using (var tint = aligned.Crop.Clone())
             {
-                var points = FaceAligner.MapPoints(toCrop, face.Points);
+                var points = aligned.Points;
                 using (var lips = new Mat())
                 {
                     Cv2.InRange(labels, Scalar.All(FaceLabel.UpperLip), Scalar.All(FaceLabel.LowerLip), lips);
@@ -123,7 +120,7 @@ internal static class EvaluateMouthCommand
                     tint.SetTo(new Scalar(160, 0, 160), lips);
                 }
                 using var blend = new Mat();
-                Cv2.AddWeighted(crop, 0.6, tint, 0.4, 0, blend);
+                Cv2.AddWeighted(aligned.Crop, 0.6, tint, 0.4, 0, blend);
                 var inner = Enumerable.Range(60, 8).Select(i => new Point((int)Math.Round(points[i].X), (int)Math.Round(points[i].Y))).ToArray();
                 Cv2.Polylines(blend, [inner], true, new Scalar(0, 220, 0), 1);
                 var outer = Cv2.BoundingRect(Enumerable.Range(48, 12).Select(i => new Point((int)points[i].X, (int)points[i].Y)));

@@ -13,6 +13,16 @@ namespace MakeupApi.Evaluation;
 /// <param name="MouthOnLips">Share of the annotated lips (outer polygon 48-59 minus the opening) the parse calls the mouth's interior: lip an engine would leave bare.</param>
 public readonly record struct MouthMeasure(double Gap, double LipsOnOpening, double MouthOnOpening, double MouthOnLips);
 
+/// <summary>An annotated face aligned as the service aligns it: the crop (owned), its mesh and the annotated 68 points in crop pixels.</summary>
+public sealed class AnnotatedCrop(Mat crop, Point2f[] mesh, float[] depth, Point2f[] points) : IDisposable
+{
+    public Mat Crop { get; } = crop;
+    public Point2f[] Mesh { get; } = mesh;
+    public float[] Depth { get; } = depth;
+    public Point2f[] Points { get; } = points;
+    public void Dispose() => Crop.Dispose();
+}
+
 /// <summary>One photo's mouth as each parser saw it, and whether the photo is grey (<see cref="MouthOpeningEvaluation.IsGrey"/>).</summary>
 public sealed record MeasuredMouth(bool Grey, MouthMeasure[] Parsers);
 
@@ -60,27 +70,31 @@ public static class MouthOpeningEvaluation
 
     /// <summary>
     /// Finds the annotated face in its photo (the found face whose nose tip is nearest the annotated one, within half the
-    /// eye distance), aligns it to <paramref name="size"/> as the service does and measures each parser's parse of it.
-    /// Null when the face is not found.
+    /// eye distance) and aligns it to <paramref name="size"/> as the service does, with the annotated points moved into
+    /// the crop. Null when the face is not found.
     /// </summary>
-    public static MeasuredMouth? MeasurePhoto(FaceAnalyzer analyzer, AnnotatedFace face, IReadOnlyList<FaceParser> parsers, int size)
+    public static AnnotatedCrop? Align(FaceAnalyzer analyzer, Mat image, AnnotatedFace face, int size)
     {
-        using var image = Cv2.ImRead(face.ImagePath, ImreadModes.Color);
-        if (image.Empty()) throw new InvalidDataException($"OpenCV could not read {face.ImagePath}.");
         double eyes = face.Points[36].DistanceTo(face.Points[45]);
         var match = analyzer.FindFaces(image).OrderBy(f => f.Ibug68[30].DistanceTo(face.Points[30])).FirstOrDefault();
         if (match is null || match.Ibug68[30].DistanceTo(face.Points[30]) > 0.5 * eyes) return null;
         var (crop, toCrop, mesh, depth, _) = FaceAligner.Crop(image, match, size);
-        using (crop)
         using (toCrop)
+            return new AnnotatedCrop(crop, mesh, depth, FaceAligner.MapPoints(toCrop, face.Points));
+    }
+
+    /// <summary>Reads the annotated face's photo, aligns it (<see cref="Align"/>) and measures each parser's parse of it; null when the face is not found.</summary>
+    public static MeasuredMouth? MeasurePhoto(FaceAnalyzer analyzer, AnnotatedFace face, IReadOnlyList<FaceParser> parsers, int size)
+    {
+        using var image = Cv2.ImRead(face.ImagePath, ImreadModes.Color);
+        if (image.Empty()) throw new InvalidDataException($"OpenCV could not read {face.ImagePath}.");
+        using var aligned = Align(analyzer, image, face, size);
+        if (aligned is null) return null;
+        return new MeasuredMouth(IsGrey(image), [.. parsers.Select(parser =>
         {
-            var points = FaceAligner.MapPoints(toCrop, face.Points);
-            return new MeasuredMouth(IsGrey(image), [.. parsers.Select(parser =>
-            {
-                using var labels = parser.Parse(crop, mesh, depth);
-                return Measure(labels, points);
-            })]);
-        }
+            using var labels = parser.Parse(aligned.Crop, aligned.Mesh, aligned.Depth);
+            return Measure(labels, aligned.Points);
+        })]);
     }
 
     /// <param name="labels">The parse (CelebAMask-HQ classes) of the crop.</param>

@@ -97,7 +97,7 @@ internal static class LipRefiner
         Cv2.Polylines(near, [line], true, Scalar.All(255), 2 * band + 1, LineTypes.Link8, MeshRegions.Shift);
 
         // The lips' median lightness and chroma, from 256-bin histograms, over the whole blob.
-        var (medianL, medianC, count) = LipMedians(bgr, lips, null);
+        var (medianL, medianC, count) = LipMedians(bgr, lips);
         if (count < 20) return opening;
         bool grey = medianC < GreyChroma;
         if (grey)
@@ -105,7 +105,9 @@ internal static class LipRefiner
             // The blob also holds whatever the mouth shows, and a smile's teeth pull its median lightness toward
             // themselves; in a grey photo lightness is all there is, so it is measured on the lip ring outside the
             // mesh's inner lip line. A mouth the mesh keeps closed has no inner area, and its whole blob counts.
-            var ring = LipMedians(bgr, lips, innerArea);
+            using var ringMask = new Mat();
+            Cv2.Subtract(lips, innerArea, ringMask);
+            var ring = LipMedians(bgr, ringMask);
             if (ring.Count >= 20) medianL = ring.L;
         }
 
@@ -142,26 +144,22 @@ internal static class LipRefiner
         return opening;
     }
 
-    /// <summary>Median L* and chroma (8-bit Lab units) of the lip pixels outside <paramref name="exclude"/>, and how many there were.</summary>
-    private static (float L, float C, int Count) LipMedians(Mat bgr, Mat lips, Mat? exclude)
+    /// <summary>Median L* and chroma (8-bit Lab units) of the pixels under <paramref name="mask"/>, and how many there were.</summary>
+    private static (float L, float C, int Count) LipMedians(Mat bgr, Mat mask)
     {
         int h = bgr.Rows, w = bgr.Cols;
         var bgrRows = bgr.AsRows<Vec3b>();
-        var lipRows = lips.AsRows<byte>();
-        // Without an exclusion the loop still needs rows to index; the flag below keeps them unread.
-        var excludeRows = (exclude ?? lips).AsRows<byte>();
-        bool excluding = exclude is not null;
+        var maskRows = mask.AsRows<byte>();
         var lightness = new int[256];
         var chroma = new int[256];
         int count = 0;
         for (int y = 0; y < h; y++)
         {
             var px = bgrRows[y];
-            var m = lipRows[y];
-            var ex = excludeRows[y];
+            var m = maskRows[y];
             for (int x = 0; x < w; x++)
             {
-                if (m[x] == 0 || (excluding && ex[x] != 0)) continue;
+                if (m[x] == 0) continue;
                 lightness[ColourHistogram.Lightness(px[x])]++;
                 chroma[ColourHistogram.Chroma(px[x])]++;
                 count++;
