@@ -71,9 +71,10 @@ internal static class LipRefiner
     private const float CavityChroma = 0.7f;       // cavity: darker than the lips' median and chroma below 0.7 of theirs
     // Inside the mesh's own opening, where teeth and the cavity are expected, weaker evidence will do: teeth need only be
     // lighter than the lips' median and under 1.1 of their chroma, the cavity darker and under 0.85. Chosen in stop 47 on
-    // the even half of HELEN's photos (makeupapi-cli eval-mouth --half even): the least of the colour open mouths'
-    // annotated opening parsed as lips while the makeup set's lip IoU stayed at least 0.830, at most 6% of the annotated
-    // lips turned mouth and no makeup-set pair's landmarks moved over the 2% that TransferBehaviourTests holds them to.
+    // the even half of HELEN's photos (makeupapi-cli eval-mouth --half even) by the least of the colour open mouths'
+    // annotated opening parsed as lips while the makeup set's lip IoU stayed at least 0.830 and at most 6% of the
+    // annotated lips turned mouth; that rule's pick (teeth chroma 1.2) sat on the IoU bound, so its neighbour was taken.
+    // No makeup-set pair's landmarks then move over the 2% that TransferBehaviourTests holds them to.
     private const float InnerTeethLighter = 0;
     private const float InnerTeethChroma = 1.1f;
     private const float InnerCavityChroma = 0.85f;
