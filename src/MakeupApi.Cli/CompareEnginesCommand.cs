@@ -19,7 +19,9 @@ namespace MakeupApi.Cli;
 /// Per region (lips, eye shadow, skin): CIEDE2000 between the output's and the reference's mean colours, the share of
 /// the way moved, and the Bhattacharyya distance of their a*b* histograms; SSIM of the luminance detail layer against
 /// the source (structure kept); landmark drift / eye-corner distance (identity kept); pixels changed outside the
-/// grown face mask (background kept); and milliseconds per pair for the per-pair stages.
+/// grown face mask (background kept); and milliseconds per pair for the per-pair stages. Printed and in --csv besides:
+/// the per-pixel CIEDE2000 to the source over the parsed eyeballs, mouth interior and glasses (protected_de) and, for
+/// sources with annotated points beside them (HELEN's .pts) and an open mouth, over the annotated opening (opening_de).
 /// </summary>
 internal static class CompareEnginesCommand
 {
@@ -151,7 +153,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -168,6 +170,10 @@ internal static class CompareEnginesCommand
                     r.Sum(m => m.ChangedOutsideFace).ToString(CultureInfo.InvariantCulture), F(Median(r, m => m.Milliseconds), "F1") + " |"]));
                 Console.WriteLine($"{engine.Name}: lips moved 5th pct {P(Percentile(r, m => m.Lips?.Fraction, 0.05))}, eyes moved 5th pct {P(Percentile(r, m => m.Eyes?.Fraction, 0.05))}, max drift {P(r.Max(m => m.LandmarkDrift ?? 1), "P2")}, " +
                                   $"protected pixels (eyeballs, mouth interior, glasses) dE to the source: median {F(Median(r, m => m.ProtectedChange))}, 95th pct {F(Percentile(r, m => m.ProtectedChange, 0.95))}");
+                int opened = r.Count(m => m.OpeningChange is not null);
+                if (opened > 0)
+                    Console.WriteLine($"{engine.Name}: annotated open mouths ({opened} pairs), opening (teeth, tongue, cavity) dE to the source: " +
+                                      $"median {F(Median(r, m => m.OpeningChange))}, 95th pct {F(Percentile(r, m => m.OpeningChange, 0.95))}");
             }
             table.AppendLine();
             table.AppendLine("Medians over the pairs; dE = CIEDE2000 of mean colours; moved = 1 - dE(out, ref) / dE(source, ref); hist = Bhattacharyya distance of a*b* histograms (0 = same); detail SSIM against the source; drift = mean landmark displacement / outer-eye distance.");
@@ -248,7 +254,7 @@ internal static class CompareEnginesCommand
         return string.Join(',', engine, m.Source, m.Reference,
             N(m.Lips?.Before), N(m.Lips?.After), N(m.Lips?.Fraction), N(m.Eyes?.Before), N(m.Eyes?.After), N(m.Eyes?.Fraction),
             N(m.Skin?.Before), N(m.Skin?.After), N(m.Skin?.Fraction), N(m.LipsHistogram), N(m.EyesHistogram), N(m.SkinHistogram),
-            N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.Milliseconds));
+            N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.OpeningChange), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

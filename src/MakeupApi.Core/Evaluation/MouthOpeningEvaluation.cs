@@ -75,13 +75,19 @@ public static class MouthOpeningEvaluation
     /// </summary>
     public static AnnotatedCrop? Align(FaceAnalyzer analyzer, Mat image, AnnotatedFace face, int size)
     {
-        double eyes = face.Points[36].DistanceTo(face.Points[45]);
         var match = analyzer.FindFaces(image).OrderBy(f => f.Ibug68[30].DistanceTo(face.Points[30])).FirstOrDefault();
-        if (match is null || match.Ibug68[30].DistanceTo(face.Points[30]) > 0.5 * eyes) return null;
+        if (match is null || !IsAnnotatedFace(match, face.Points)) return null;
         var (crop, toCrop, mesh, depth, _) = FaceAligner.Crop(image, match, size);
         using (toCrop)
             return new AnnotatedCrop(crop, mesh, depth, FaceAligner.MapPoints(toCrop, face.Points));
     }
+
+    /// <summary>Whether a found face is the annotated one: its nose tip within half the annotated eye distance of the annotated nose tip.</summary>
+    public static bool IsAnnotatedFace(FaceLandmarks found, IReadOnlyList<Point2f> points) =>
+        found.Ibug68[30].DistanceTo(points[30]) <= 0.5 * points[36].DistanceTo(points[45]);
+
+    /// <summary>The annotated opening (the inner lip polygon, points 60-67) as a mask of <paramref name="size"/>; the caller disposes it.</summary>
+    public static Mat OpeningMask(Size size, IReadOnlyList<Point2f> points) => Polygon(size, points, 60, 8);
 
     /// <summary>Reads the annotated face's photo, aligns it (<see cref="Align"/>) and measures each parser's parse of it; null when the face is not found.</summary>
     public static MeasuredMouth? MeasurePhoto(FaceAnalyzer analyzer, AnnotatedFace face, IReadOnlyList<FaceParser> parsers, int size)
@@ -103,7 +109,7 @@ public static class MouthOpeningEvaluation
     {
         if (points.Count != 68) throw new ArgumentException("68 points expected.", nameof(points));
 
-        using var opening = Polygon(labels.Size(), points, 60, 8);
+        using var opening = OpeningMask(labels.Size(), points);
         using var lips = Polygon(labels.Size(), points, 48, 12);
         Cv2.Subtract(lips, opening, lips);
         using var parsedLips = FaceRegions.LabelMask(labels, FaceLabel.UpperLip, FaceLabel.LowerLip);

@@ -10,17 +10,21 @@ using OpenCvSharp;
 namespace MakeupApi.Evaluation;
 
 /// <summary>A photo decoded, with its largest face found and aligned once, for evaluating many pairs.</summary>
-public sealed class PreparedPhoto(string name, Mat image, FaceLandmarks face, AlignedFace aligned) : IDisposable
+/// <param name="annotatedOpening">Owned: where the photo comes with annotated points and an open mouth, that mouth's
+/// opening in photo pixels (<see cref="PairEvaluation.Prepare"/>); otherwise null.</param>
+public sealed class PreparedPhoto(string name, Mat image, FaceLandmarks face, AlignedFace aligned, Mat? annotatedOpening = null) : IDisposable
 {
     public string Name { get; } = name;
     public Mat Image { get; } = image;
     public FaceLandmarks Face { get; } = face;
     public AlignedFace Aligned { get; } = aligned;
+    public Mat? AnnotatedOpening { get; } = annotatedOpening;
 
     public void Dispose()
     {
         Image.Dispose();
         Aligned.Dispose();
+        AnnotatedOpening?.Dispose();
     }
 }
 
@@ -29,7 +33,7 @@ public sealed record PairMeasurement(
     string Source, string Reference,
     ColourShift? Lips, ColourShift? Eyes, ColourShift? Skin,
     double LipsHistogram, double EyesHistogram, double SkinHistogram,
-    double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double Milliseconds);
+    double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double? OpeningChange, double Milliseconds);
 
 /// <summary>
 /// Runs the pipeline's per-pair stages (pose correction, engine, colour return, paste back) on prepared photos and
@@ -101,9 +105,25 @@ public static class PairEvaluation
             var image = Cv2.ImRead(path, ImreadModes.Color);
             var faces = image.Empty() ? [] : analyzer.FindFaces(image);
             if (faces.Count == 0) { notFound.Add(Path.GetFileName(path)); image.Dispose(); continue; }
-            prepared.Add(new PreparedPhoto(Path.GetFileNameWithoutExtension(path), image, faces[0], pipeline.AlignAndParse(image, faces[0])));
+            prepared.Add(new PreparedPhoto(Path.GetFileNameWithoutExtension(path), image, faces[0], pipeline.AlignAndParse(image, faces[0]),
+                AnnotatedOpening(path, image.Size(), faces[0])));
         }
         return prepared;
+    }
+
+    /// <summary>
+    /// For a photo with 300-W points beside it (HELEN's .pts) whose annotated face is the one transferred (the largest
+    /// found) and whose mouth is open (<see cref="MouthOpeningEvaluation.OpenGap"/>): the annotated opening, in photo
+    /// pixels. Teeth, tongue and the cavity there are no makeup's, so a transfer should leave them as they were, and the
+    /// annotation measures that apart from the parser, whose own masks decide what is painted.
+    /// </summary>
+    private static Mat? AnnotatedOpening(string imagePath, Size size, FaceLandmarks face)
+    {
+        var pts = Path.ChangeExtension(imagePath, ".pts");
+        if (!File.Exists(pts)) return null;
+        var points = HelenDataset.ReadPts(pts, pixelOrigin: 1.0);
+        if (MouthOpeningEvaluation.Gap(points) < MouthOpeningEvaluation.OpenGap || !MouthOpeningEvaluation.IsAnnotatedFace(face, points)) return null;
+        return MouthOpeningEvaluation.OpeningMask(size, points);
     }
 
     /// <summary>Transfers and measures one pair; <paramref name="keepOutput"/> receives the output photo (caller disposes) when set.</summary>
@@ -133,6 +153,8 @@ public static class PairEvaluation
             double ssim = TransferMetrics.DetailSsim(src.Image, resultCrop, face);
             // What no makeup may touch (eyeballs, the mouth's interior, glasses) stays the source's.
             double? kept = TransferMetrics.MeanPixelDelta(src.Image, resultCrop, srcRegions.Protect);
+            // The same for an annotated open mouth, in photo pixels: how much the teeth and the cavity changed.
+            double? opening = source.AnnotatedOpening is { } annotated ? TransferMetrics.MeanPixelDelta(source.Image, result, annotated) : null;
 
             // Identity and shape: the face found again on the output keeps its landmarks.
             var again = analyzer.FindFaces(result);
@@ -142,7 +164,7 @@ public static class PairEvaluation
             // Background: nothing changes outside the face mask (face labels grown by 3% of the crop), in photo pixels.
             using var faceInPhoto = FaceMaskInPhoto(source);
             int changed = TransferMetrics.ChangedPixelsOutside(source.Image, result, faceInPhoto);
-            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, ms);
+            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, ms);
         }
         finally
         {
