@@ -21,7 +21,8 @@ namespace MakeupApi.Cli;
 /// the source (structure kept); landmark drift / eye-corner distance (identity kept); pixels changed outside the
 /// grown face mask (background kept); and milliseconds per pair for the per-pair stages. Printed and in --csv besides:
 /// the per-pixel CIEDE2000 to the source over the parsed eyeballs, mouth interior and glasses (protected_de) and, for
-/// sources with annotated points beside them (HELEN's .pts) and an open mouth, over the annotated opening (opening_de).
+/// sources with annotated points beside them (HELEN's .pts) and an open mouth, over the annotated opening (opening_de);
+/// and the eye band's movement taken against each face's own skin (eyes_on_skin_*, TransferMetrics.ColourMovementOnSkin).
 /// </summary>
 internal static class CompareEnginesCommand
 {
@@ -45,6 +46,8 @@ internal static class CompareEnginesCommand
             new("sheet", "FILE", "contact sheet image: source | reference | one column per engine (default: none)"),
             new("sheet-rows", "N", "rows on the sheet (default 6)"),
             new("color-return", "S", "colour-return strength (default: PipelineOptions' default)"),
+            new("eye-skin-anchor", "A", "the classical engine's eye-shadow skin anchoring, 0 to 1 (default: ClassicalEngineOptions.EyeSkinAnchor)"),
+            new("anchor-limit", "L", "the classical engine's cap on skin anchoring, at least 0 (default: ClassicalEngineOptions.AnchorLimit)"),
             new("engines", "LIST", "comma-separated engine names to run (default: every available engine)"),
             new("generator", "FILE", "the generator model to run (default: the one the service uses); for scoring " +
                 "training checkpoints without touching onnx-models/"),
@@ -70,6 +73,12 @@ internal static class CompareEnginesCommand
         double strength = cl.Get("color-return", (double)options.ColorReturnStrength);
         if (strength is < 0 or > 1) throw new UsageException($"--color-return is a strength from 0 to 1, not {strength}");
         options = options with { ColorReturnStrength = (float)strength };
+        var classicalOptions = new ClassicalEngineOptions();
+        double eyeAnchor = cl.Get("eye-skin-anchor", (double)classicalOptions.EyeSkinAnchor);
+        if (eyeAnchor is < 0 or > 1) throw new UsageException($"--eye-skin-anchor is from 0 to 1, not {eyeAnchor}");
+        double anchorLimit = cl.Get("anchor-limit", (double)classicalOptions.AnchorLimit);
+        if (!(anchorLimit >= 0)) throw new UsageException($"--anchor-limit is at least 0, not {anchorLimit}");
+        classicalOptions = classicalOptions with { EyeSkinAnchor = (float)eyeAnchor, AnchorLimit = (float)anchorLimit };
         // checked before the minutes of face analysis below, like every other option
         if (cl.Get("pairs", 1) < 1) throw new UsageException($"--pairs is a count of at least 1, not {cl.Get("pairs")}");
         if (cl.Get("sheet-rows", 1) < 1) throw new UsageException($"--sheet-rows is a count of at least 1, not {cl.Get("sheet-rows")}");
@@ -93,7 +102,7 @@ internal static class CompareEnginesCommand
         var models = new ModelOptions();
         using var faceModels = FaceAnalysisFactory.CreateAll(models);
         var analyzer = faceModels.Analyzer;
-        var engines = new List<IMakeupEngine> { new ClassicalMakeupEngine() };
+        var engines = new List<IMakeupEngine> { new ClassicalMakeupEngine(classicalOptions) };
         var requestedGenerator = cl.Get("generator");
         if (requestedGenerator is not null && !File.Exists(requestedGenerator))
         {
@@ -153,7 +162,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -170,6 +179,8 @@ internal static class CompareEnginesCommand
                     r.Sum(m => m.ChangedOutsideFace).ToString(CultureInfo.InvariantCulture), F(Median(r, m => m.Milliseconds), "F1") + " |"]));
                 Console.WriteLine($"{engine.Name}: lips moved 5th pct {P(Percentile(r, m => m.Lips?.Fraction, 0.05))}, eyes moved 5th pct {P(Percentile(r, m => m.Eyes?.Fraction, 0.05))}, max drift {P(r.Max(m => m.LandmarkDrift ?? 1), "P2")}, " +
                                   $"protected pixels (eyeballs, mouth interior, glasses) dE to the source: median {F(Median(r, m => m.ProtectedChange))}, 95th pct {F(Percentile(r, m => m.ProtectedChange, 0.95))}");
+                Console.WriteLine($"{engine.Name}: eye band against each face's own skin: dE to ref median {F(Median(r, m => m.EyesOnSkin?.After))}, " +
+                                  $"moved median {P(Median(r, m => m.EyesOnSkin?.Fraction))}, 5th pct {P(Percentile(r, m => m.EyesOnSkin?.Fraction, 0.05))}");
                 int opened = r.Count(m => m.OpeningChange is not null);
                 if (opened > 0)
                     Console.WriteLine($"{engine.Name}: annotated open mouths ({opened} pairs), opening (teeth, tongue, cavity) dE to the source: " +
@@ -254,7 +265,8 @@ internal static class CompareEnginesCommand
         return string.Join(',', engine, m.Source, m.Reference,
             N(m.Lips?.Before), N(m.Lips?.After), N(m.Lips?.Fraction), N(m.Eyes?.Before), N(m.Eyes?.After), N(m.Eyes?.Fraction),
             N(m.Skin?.Before), N(m.Skin?.After), N(m.Skin?.Fraction), N(m.LipsHistogram), N(m.EyesHistogram), N(m.SkinHistogram),
-            N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.OpeningChange), N(m.Milliseconds));
+            N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.OpeningChange),
+            N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

@@ -25,6 +25,28 @@ public static class TransferMetrics
     }
 
     /// <summary>
+    /// <see cref="ColourMovement"/> with each region taken against its own face's skin: the region's mean minus the
+    /// skin's mean (CIELAB), put on the reference's skin, against the reference's region. What the makeup adds to the
+    /// skin, rather than its colour as it is: copying a light-skinned reference's eye band as it is onto a dark face
+    /// (a pale ring round the eyes) moves it toward the reference's colour and away from the reference's look. The
+    /// output's skin is the source's skin mask on the output. Null when a mask is empty.
+    /// </summary>
+    public static ColourShift? ColourMovementOnSkin(Mat source, Mat sourceMask, Mat sourceSkin, Mat output, Mat reference, Mat referenceMask, Mat referenceSkin)
+    {
+        var s = Ciede2000.MeanLab(source, sourceMask);
+        var sk = Ciede2000.MeanLab(source, sourceSkin);
+        var o = Ciede2000.MeanLab(output, sourceMask);
+        var ok = Ciede2000.MeanLab(output, sourceSkin);
+        var r = Ciede2000.MeanLab(reference, referenceMask);
+        var rk = Ciede2000.MeanLab(reference, referenceSkin);
+        if (s is null || sk is null || o is null || ok is null || r is null || rk is null) return null;
+        var onReferenceSkin = (Vec3d region, Vec3d skin) => rk.Value + (region - skin);
+        double before = Ciede2000.Delta(onReferenceSkin(s.Value, sk.Value), r.Value);
+        double after = Ciede2000.Delta(onReferenceSkin(o.Value, ok.Value), r.Value);
+        return new ColourShift(before, after, before <= 0 ? 1 : 1 - after / before);
+    }
+
+    /// <summary>
     /// Chi-squared-like distance (Bhattacharyya, OpenCV HISTCMP_BHATTACHARYYA, 0 = same) between the a*b* chroma
     /// histograms of two masked regions: whether the region's colour spread, not only its mean, resembles the reference.
     /// </summary>

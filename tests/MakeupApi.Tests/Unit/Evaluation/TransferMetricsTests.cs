@@ -48,6 +48,51 @@ public sealed class TransferMetricsTests
         Assert.Null(TransferMetrics.MeanPixelDelta(a, copy, empty));
     }
 
+    [Fact]
+    public void Eye_shadow_on_each_faces_own_skin_rewards_the_makeup_added_to_the_skin_and_not_the_reference_skin_copied()
+    {
+        // Left half skin, right half eye band. The reference: light skin (L* 75), its eye band 20 darker. The source:
+        // dark skin (L* 35), its eye band the skin's colour.
+        using var region = HalfMask(right: true);
+        using var skin = HalfMask(right: false);
+        using var reference = TwoTone(75, 55);
+        using var source = TwoTone(35, 35);
+        // One output darkens the source's eye band by the reference's 20; the other copies the reference's band as it is.
+        using var darkened = TwoTone(35, 15);
+        using var copied = TwoTone(35, 55);
+
+        var onSkinDarkened = TransferMetrics.ColourMovementOnSkin(source, region, skin, darkened, reference, region, skin)!.Value;
+        var onSkinCopied = TransferMetrics.ColourMovementOnSkin(source, region, skin, copied, reference, region, skin)!.Value;
+        var asIsDarkened = TransferMetrics.ColourMovement(source, region, darkened, reference, region)!.Value;
+        var asIsCopied = TransferMetrics.ColourMovement(source, region, copied, reference, region)!.Value;
+
+        // Before: the source's band, put on the reference's skin, is the reference's skin: 20 L* lighter than its band.
+        Assert.InRange(onSkinDarkened.Before, 10, 30);
+        Assert.InRange(onSkinDarkened.Fraction, 0.9, 1.0);   // the look, on the source's own skin
+        Assert.True(onSkinCopied.Fraction < 0, $"copying the reference's light band onto dark skin moved {onSkinCopied.Fraction:P0} on the skin");
+        Assert.InRange(asIsCopied.Fraction, 0.9, 1.0);        // as it is, the copy reaches the reference's colour...
+        Assert.True(asIsDarkened.Fraction < 0, $"{asIsDarkened.Fraction:P0}"); // ...and the darkened band moves away from it
+    }
+
+    private static Mat HalfMask(bool right)
+    {
+        var mask = new Mat(16, 32, MatType.CV_8UC1, Scalar.All(0));
+        using var half = new Mat(mask, new Rect(right ? 16 : 0, 0, 16, 16));
+        half.SetTo(Scalar.All(255));
+        return mask;
+    }
+
+    /// <summary>A grey-brown image: CIELAB L* <paramref name="skinL"/> on the left half, <paramref name="bandL"/> on the right (a* 12, b* 16).</summary>
+    private static Mat TwoTone(double skinL, double bandL)
+    {
+        // 8-bit Lab: L* scaled by 255/100, a* and b* offset by 128
+        using var lab = new Mat(16, 32, MatType.CV_8UC3, new Scalar(skinL * 255 / 100, 140, 144));
+        using (var band = new Mat(lab, new Rect(16, 0, 16, 16))) band.SetTo(new Scalar(bandL * 255 / 100, 140, 144));
+        var bgr = new Mat();
+        Cv2.CvtColor(lab, bgr, ColorConversionCodes.Lab2BGR);
+        return bgr;
+    }
+
     private static Mat RandomImage(int width, int height, int seed)
     {
         var bytes = new byte[width * height * 3];
