@@ -29,8 +29,9 @@ public sealed class OpenMouthTransferTests(ModelFixture models, ITestOutputHelpe
     [Fact]
     public void Only_a_photo_with_annotated_points_and_an_open_mouth_gets_an_annotated_opening()
     {
-        var open = HelenDataset.Load(TestPhotos.HelenFolder).First(f => MouthOpeningEvaluation.Gap(f.Points) >= 0.2);
-        var closed = HelenDataset.Load(TestPhotos.HelenFolder).First(f => MouthOpeningEvaluation.Gap(f.Points) < 0.02);
+        var helen = HelenDataset.Load(TestPhotos.HelenFolder);
+        var open = helen.First(f => MouthOpeningEvaluation.Gap(f.Points) >= 0.2);
+        var closed = helen.First(f => MouthOpeningEvaluation.Gap(f.Points) < 0.02);
         var pipeline = MakeupPipeline.Create(models.Analyzer, [new ClassicalMakeupEngine()]);
         var notFound = new List<string>();
         var photos = PairEvaluation.Prepare(pipeline, models.Analyzer, [open.ImagePath, closed.ImagePath, TestPhotos.MakeupSet("non-makeup")[0]], notFound);
