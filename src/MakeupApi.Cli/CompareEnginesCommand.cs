@@ -48,6 +48,8 @@ internal static class CompareEnginesCommand
             new("color-return", "S", "colour-return strength (default: PipelineOptions' default)"),
             new("eye-skin-anchor", "A", "the classical engine's eye-shadow skin anchoring, 0 to 1 (default: ClassicalEngineOptions.EyeSkinAnchor)"),
             new("anchor-limit", "L", "the classical engine's cap on skin anchoring, at least 0 (default: ClassicalEngineOptions.AnchorLimit)"),
+            new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which the classical engine's eye shadow moves onto the source's own skin " +
+                "(default: ClassicalEngineOptions.ComplexionGapFrom, ComplexionGapFull; 1000,1001 turns it off)"),
             new("engines", "LIST", "comma-separated engine names to run (default: every available engine)"),
             new("generator", "FILE", "the generator model to run (default: the one the service uses); for scoring " +
                 "training checkpoints without touching onnx-models/"),
@@ -79,6 +81,14 @@ internal static class CompareEnginesCommand
         double anchorLimit = cl.Get("anchor-limit", (double)classicalOptions.AnchorLimit);
         if (!(anchorLimit >= 0)) throw new UsageException($"--anchor-limit is at least 0, not {anchorLimit}");
         classicalOptions = classicalOptions with { EyeSkinAnchor = (float)eyeAnchor, AnchorLimit = (float)anchorLimit };
+        if (cl.Get("complexion-gap") is { } gaps)
+        {
+            var parts = gaps.Split(',');
+            if (parts.Length != 2 || !float.TryParse(parts[0], CultureInfo.InvariantCulture, out float from)
+                || !float.TryParse(parts[1], CultureInfo.InvariantCulture, out float full) || !(from >= 0) || !(full > from))
+                throw new UsageException($"--complexion-gap is FROM,FULL with 0 <= FROM < FULL, not {gaps}");
+            classicalOptions = classicalOptions with { ComplexionGapFrom = from, ComplexionGapFull = full };
+        }
         // checked before the minutes of face analysis below, like every other option
         if (cl.Get("pairs", 1) < 1) throw new UsageException($"--pairs is a count of at least 1, not {cl.Get("pairs")}");
         if (cl.Get("sheet-rows", 1) < 1) throw new UsageException($"--sheet-rows is a count of at least 1, not {cl.Get("sheet-rows")}");
@@ -162,7 +172,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,skin_lightness_gap,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -266,7 +276,7 @@ internal static class CompareEnginesCommand
             N(m.Lips?.Before), N(m.Lips?.After), N(m.Lips?.Fraction), N(m.Eyes?.Before), N(m.Eyes?.After), N(m.Eyes?.Fraction),
             N(m.Skin?.Before), N(m.Skin?.After), N(m.Skin?.Fraction), N(m.LipsHistogram), N(m.EyesHistogram), N(m.SkinHistogram),
             N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.OpeningChange),
-            N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction), N(m.Milliseconds));
+            N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction), N(m.SkinLightnessGap), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

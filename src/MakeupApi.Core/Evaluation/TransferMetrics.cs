@@ -47,6 +47,14 @@ public static class TransferMetrics
     }
 
     /// <summary>
+    /// |L*| difference between two masked regions' mean colours (CIELAB, L in [0, 100]): how much lighter or darker
+    /// one face's skin is than the other's, the gap the classical engine's eye shadow follows
+    /// (ClassicalEngineOptions.ComplexionGapFrom). Null when a mask is empty.
+    /// </summary>
+    public static double? LightnessGap(Mat a, Mat aMask, Mat b, Mat bMask) =>
+        Ciede2000.MeanLab(a, aMask) is { } ma && Ciede2000.MeanLab(b, bMask) is { } mb ? Math.Abs(ma.Item0 - mb.Item0) : null;
+
+    /// <summary>
     /// Chi-squared-like distance (Bhattacharyya, OpenCV HISTCMP_BHATTACHARYYA, 0 = same) between the a*b* chroma
     /// histograms of two masked regions: whether the region's colour spread, not only its mean, resembles the reference.
     /// </summary>

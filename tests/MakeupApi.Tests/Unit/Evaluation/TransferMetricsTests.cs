@@ -74,6 +74,19 @@ public sealed class TransferMetricsTests
         Assert.True(asIsDarkened.Fraction < 0, $"{asIsDarkened.Fraction:P0}"); // ...and the darkened band moves away from it
     }
 
+    [Fact]
+    public void Lightness_gap_is_the_absolute_L_difference_of_the_two_regions_means_and_null_for_an_empty_mask()
+    {
+        using var skin = HalfMask(right: false);
+        using var light = TwoTone(70, 50);
+        using var dark = TwoTone(35, 15);
+        using var empty = new Mat(16, 32, MatType.CV_8UC1, Scalar.All(0));
+        // 8-bit Lab rounds L* to 100/255 steps.
+        Assert.InRange(TransferMetrics.LightnessGap(light, skin, dark, skin)!.Value, 34.5, 35.5);
+        Assert.Equal(TransferMetrics.LightnessGap(light, skin, dark, skin), TransferMetrics.LightnessGap(dark, skin, light, skin));
+        Assert.Null(TransferMetrics.LightnessGap(light, empty, dark, skin));
+    }
+
     private static Mat HalfMask(bool right)
     {
         var mask = new Mat(16, 32, MatType.CV_8UC1, Scalar.All(0));
