@@ -118,13 +118,13 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         using var refLab = CoarseGrid.ToLab(refBgr);
         using var srcSkin = CoarseGrid.Shrink(srcRegions.Skin, work, low);
         using var refSkin = CoarseGrid.Shrink(refRegions.Skin, work, low);
-        var skins = MeasureSkins(srcLab, srcSkin, refLab, refSkin);
+        var skinShift = SkinDifference(srcLab, srcSkin, refLab, refSkin);
 
         // The coarse regions' change, as a BGR difference on the grid (null when they changed nothing).
         // The regions the passes changed: the mean correction follows the transfer, never paints a region it skipped.
         var transferred = new HashSet<MakeupRegion>();
         Rect cells = default;
-        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, srcLab, srcSkin, refLab, refSkin, skins, transferred, out cells);
+        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
 
         // The thin regions' changes at full resolution, each already weighted by its feather.
         var layers = new List<FineLayer>(fine.Count);
@@ -135,7 +135,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
                 using var refSample = job.Region == MakeupRegion.Lips
                     ? LipSample(refRegions.Lips, sourceLabels, side)
                     : refRegions[job.Region].Clone();
-                if (FinePass(job, sourceImage, srcRegions[job.Region], reference.Image, refSample, skins, side) is { } layer)
+                if (FinePass(job, sourceImage, srcRegions[job.Region], reference.Image, refSample, skinShift, side) is { } layer)
                 {
                     layers.Add(layer);
                     transferred.Add(job.Region);
@@ -177,7 +177,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             sourcePart.ConvertTo(sum, MatType.CV_32FC3);
             Cv2.ScaleAdd(change, 255, sum, sum);
             using (var targetPart = result[all]) sum.ConvertTo(targetPart, MatType.CV_8UC3);
-            CorrectMeans(sourceImage, result, srcRegions, refRegions, reference, strengths, transferred, skins, side);
+            CorrectMeans(sourceImage, result, srcRegions, refRegions, reference, strengths, transferred, skinShift, side);
         }
         finally
         {
@@ -194,7 +194,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// regions the transfer changed are corrected.
     /// </summary>
     private void CorrectMeans(Mat sourceImage, Mat result, FaceRegions srcRegions, FaceRegions warpedRegions,
-        WarpedReference reference, RegionStrengths strengths, IReadOnlySet<MakeupRegion> transferred, SkinDifference skins, int side)
+        WarpedReference reference, RegionStrengths strengths, IReadOnlySet<MakeupRegion> transferred, Vec3f skinShift, int side)
     {
         if (!(_options.MaxMeanCorrection > 0)) return;
         var unwarped = reference.Unwarped;
@@ -213,7 +213,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             var refMean = Ciede2000.MeanLab(unwarped?.Image ?? reference.Image, ownMask ?? warpedRegions[region]);
             if (Ciede2000.MeanLab(sourceImage, srcMask) is not { } s || refMean is not { } r) continue;
 
-            var shift = AnchorShift(anchor, region == MakeupRegion.Eyes, skins, s, r);
+            var shift = AnchorShift(anchor, region == MakeupRegion.Eyes, skinShift, s, r);
             float k = Math.Min(strength, 1f);
             var target = new Vec3d(
                 s.Item0 + k * (r.Item0 + shift.Item0 - s.Item0),
@@ -286,7 +286,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// <paramref name="cells"/> (exactly 0 where nothing changed), or null when no region changed anything.
     /// </summary>
     private Mat? CoarsePass(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low,
-        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, SkinDifference skins, ISet<MakeupRegion> transferred, out Rect cells)
+        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Vec3f skinShift, ISet<MakeupRegion> transferred, out Rect cells)
     {
         cells = default;
         if (jobs.Count == 0) return null;
@@ -297,7 +297,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         {
             using var srcCover = job.Region == MakeupRegion.Skin ? srcSkin.Clone() : CoarseGrid.Shrink(srcRegions[job.Region], work, low);
             using var refCover = job.Region == MakeupRegion.Skin ? refSkin.Clone() : CoarseGrid.Shrink(refRegions[job.Region], work, low);
-            if (TransferRegion(job, srcLab, srcCover, refLab, refCover, skins, delta, featherSum) is { } rect)
+            if (TransferRegion(job, srcLab, srcCover, refLab, refCover, skinShift, delta, featherSum) is { } rect)
             {
                 touched = touched is null ? rect : touched.Value | rect;
                 transferred.Add(job.Region);
@@ -362,7 +362,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     }
 
     /// <summary>One thin region at full resolution, on its own rectangle; null when it changes nothing.</summary>
-    private FineLayer? FinePass(RegionJob job, Mat sourceImage, Mat srcMask, Mat referenceImage, Mat refMask, SkinDifference skins, int side)
+    private FineLayer? FinePass(RegionJob job, Mat sourceImage, Mat srcMask, Mat referenceImage, Mat refMask, Vec3f skinShift, int side)
     {
         var size = sourceImage.Size();
         int margin = (int)Math.Ceiling(Reach * job.BaseSigma) + 2;
@@ -381,7 +381,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         var weight = new Mat(rect.Size, MatType.CV_32FC1, Scalar.All(0));
         try
         {
-            if (TransferRegion(job, srcLab, srcCover, refLab, refCover, skins, delta, weight) is null)
+            if (TransferRegion(job, srcLab, srcCover, refLab, refCover, skinShift, delta, weight) is null)
             {
                 weight.Dispose();
                 return null;
@@ -427,7 +427,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// the reference shows too little of the region. Covers are the region masks area-downsampled: the share of each
     /// grid pixel inside the region.
     /// </summary>
-    private Rect? TransferRegion(RegionJob job, Mat srcLab, Mat srcCover, Mat refLab, Mat refCover, SkinDifference skins,
+    private Rect? TransferRegion(RegionJob job, Mat srcLab, Mat srcCover, Mat refLab, Mat refCover, Vec3f skinShift,
         Mat delta, Mat featherSum)
     {
         double srcCount = Cv2.Sum(srcCover).Val0;
@@ -457,7 +457,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         var refHist = NewLabHistograms();
         Accumulate(job.Affine ? srcLabR : srcBase, srcCoverR, srcHist);
         Accumulate(job.Affine ? refLabR : refBase, refCoverR, refHist);
-        var shift = AnchorShift(job.Anchor, job.Region == MakeupRegion.Eyes, skins, new Vec3d(srcHist[0].Mean(), srcHist[1].Mean(), srcHist[2].Mean()),
+        var shift = AnchorShift(job.Anchor, job.Region == MakeupRegion.Eyes, skinShift, new Vec3d(srcHist[0].Mean(), srcHist[1].Mean(), srcHist[2].Mean()),
             new Vec3d(refHist[0].Mean(), refHist[1].Mean(), refHist[2].Mean()));
         var maps = new ChannelMap[3];
         for (int c = 0; c < 3; c++)
@@ -497,19 +497,18 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// adds to the reference's skin, put on the source's. Shared by the transfer pass and the mean correction, so both
     /// aim at one colour.
     /// </summary>
-    private Vec3f AnchorShift(float anchor, bool followsComplexion, SkinDifference skins, Vec3d sourceMean, Vec3d referenceMean)
+    private Vec3f AnchorShift(float anchor, bool followsComplexion, Vec3f skinShift, Vec3d sourceMean, Vec3d referenceMean)
     {
-        var d = skins.Shift;
         float chroma = anchor * _options.AnchorChromaShare;
-        var shift = new Vec3f(anchor * d.Item0, chroma * d.Item1, chroma * d.Item2);
+        var shift = new Vec3f(anchor * skinShift.Item0, chroma * skinShift.Item1, chroma * skinShift.Item2);
         if (anchor > 0) shift = LimitAnchor(shift, sourceMean, referenceMean, _options.AnchorLimit);
-        float w = followsComplexion ? ComplexionWeight(Math.Abs(d.Item0)) : 0f;
+        float w = followsComplexion ? ComplexionWeight(Math.Abs(skinShift.Item0)) : 0f;
         if (w <= 0) return shift;
         float c = _options.AnchorChromaShare;
         return new Vec3f(
-            (1 - w) * shift.Item0 + w * d.Item0,
-            (1 - w) * shift.Item1 + w * c * d.Item1,
-            (1 - w) * shift.Item2 + w * c * d.Item2);
+            (1 - w) * shift.Item0 + w * skinShift.Item0,
+            (1 - w) * shift.Item1 + w * c * skinShift.Item1,
+            (1 - w) * shift.Item2 + w * c * skinShift.Item2);
     }
 
     /// <summary>
@@ -636,22 +635,16 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     }
 
     /// <summary>
-    /// The two faces' skins compared: source skin mean minus reference skin mean (CIELAB), the shift that re-anchors a
-    /// reference region on the source's complexion, and their CIEDE2000 gap. Zero when either face shows too little
-    /// skin to say.
+    /// Source skin mean minus reference skin mean (CIELAB), the shift that re-anchors a reference region on the
+    /// source's complexion. Zero when either face shows too little skin to say.
     /// </summary>
-    private static SkinDifference MeasureSkins(Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin)
+    private static Vec3f SkinDifference(Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin)
     {
         var s = WeightedMean(srcLab, srcSkin, out double sw);
         var r = WeightedMean(refLab, refSkin, out double rw);
         if (sw < 16 || rw < 16) return default;
-        return new SkinDifference(
-            new Vec3f((float)(s.Item0 - r.Item0), (float)(s.Item1 - r.Item1), (float)(s.Item2 - r.Item2)),
-            Ciede2000.Delta(s, r));
+        return new Vec3f((float)(s.Item0 - r.Item0), (float)(s.Item1 - r.Item1), (float)(s.Item2 - r.Item2));
     }
-
-    /// <summary>Source skin mean minus reference skin mean (CIELAB), and the two means' CIEDE2000 distance.</summary>
-    private readonly record struct SkinDifference(Vec3f Shift, double Gap);
 
     private static unsafe Vec3d WeightedMean(Mat lab, Mat cover, out double total)
     {
