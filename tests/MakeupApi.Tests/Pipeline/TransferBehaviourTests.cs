@@ -47,8 +47,9 @@ public sealed class TransferBehaviourTests(PipelineFixture fixture, ITestOutputH
     // engine places the band on the source's own skin instead (ClassicalEngineOptions.ComplexionGapFrom; README, "Eye
     // shadow on a different complexion"). So the issue's 40% is held as it is below that gap, on every pair, and on
     // own skin from ComplexionGapFull on, as a median: a fraction of a small "before" distance swings far either way
-    // on single pairs. Between the two the engine aims between the two looks and neither measure is its target:
-    // reported, not asserted.
+    // on single pairs. Between the two the engine aims between the two looks, so neither measure holds on every pair
+    // there; both hold 40% as medians (65.4% as it is, 52.6% on own skin in stop 48), which the old engine (8.0% on
+    // own skin) and one that took every band onto own skin (24.2% as it is; `--complexion-gap 0,0.001`) both fail.
 
     [Fact]
     public void Eye_shadow_band_moves_at_least_40pct_toward_the_reference_on_every_pair_whose_skins_are_alike()
@@ -58,7 +59,7 @@ public sealed class TransferBehaviourTests(PipelineFixture fixture, ITestOutputH
     }
 
     [Fact]
-    public void Eye_shadow_band_on_pairs_of_different_complexions_moves_at_least_40pct_toward_the_references_look_on_own_skin_as_a_median()
+    public void Eye_shadow_band_on_pairs_of_different_complexions_moves_at_least_40pct_toward_the_references_look_on_own_skin_as_a_median_and_between_on_both_measures()
     {
         var far = fixture.ClassicalPairs.Where(p => p.SkinLightnessGap >= Engine.ComplexionGapFull && Meaningful(p.EyesOnSkin)).ToList();
         var moved = far.Select(p => p.EyesOnSkin!.Value.Fraction).Order().ToList();
@@ -71,6 +72,8 @@ public sealed class TransferBehaviourTests(PipelineFixture fixture, ITestOutputH
                          $"{Percentile(betweenAsItIs, 0.5):P1}, on own skin median {Percentile(betweenOnSkin, 0.5):P1}");
         Assert.True(moved.Count >= 20, $"Expected at least 20 pairs of different complexions, found {moved.Count}.");
         Assert.True(Percentile(moved, 0.5) >= MinEyeShadowMovement, $"The eye band moved a median {Percentile(moved, 0.5):P1} toward the reference's look on own skin.");
+        Assert.True(Percentile(betweenAsItIs, 0.5) >= MinEyeShadowMovement && Percentile(betweenOnSkin, 0.5) >= MinEyeShadowMovement,
+            $"Between the two gaps the eye band should move a median of at least {MinEyeShadowMovement:P0} on both measures.");
     }
 
     [Fact]
