@@ -42,11 +42,11 @@ public sealed class ComplexionTransferTests(PipelineFixture fixture, ITestOutput
             var far = pairs.Where(p => p.SkinLightnessGap >= full && p.EyesOnSkin is { } e && e.Before >= TransferBehaviourTests.MinMeaningfulDifference).ToList();
             var moved = far.Select(p => p.EyesOnSkin!.Value.Fraction).Order().ToList();
             Assert.True(moved.Count >= 20, $"Expected at least 20 pairs with a skin lightness gap of {full} or more, found {moved.Count} of {pairs.Count}.");
-            double median = moved[moved.Count / 2];
+            double median = TransferBehaviourTests.Percentile(moved, 0.5);
             var asItIs = far.Where(p => p.Eyes is { } e && e.Before >= TransferBehaviourTests.MinMeaningfulDifference).Select(p => p.Eyes!.Value.Fraction).Order().ToList();
             output.WriteLine($"{bare.Count} HELEN faces ({notFound.Count} without a face) x {references.Count} references: {far.Count} pairs with a skin " +
-                             $"lightness gap >= {full}; eye band on own skin moved median {median:P1}, 5th pct {moved[moved.Count / 20]:P1}; " +
-                             $"as it is, median {asItIs.ElementAtOrDefault(asItIs.Count / 2):P1}");
+                             $"lightness gap >= {full}; eye band on own skin moved median {median:P1}, 5th pct {TransferBehaviourTests.Percentile(moved, 0.05):P1}; " +
+                             $"as it is, median {TransferBehaviourTests.Percentile(asItIs, 0.5):P1}");
             Assert.True(median >= TransferBehaviourTests.MinEyeShadowMovement, $"The eye band moved {median:P1} toward the reference's look on own skin (median of {moved.Count} pairs).");
         }
         finally

@@ -133,6 +133,6 @@ public sealed class TransferBehaviourTests(PipelineFixture fixture, ITestOutputH
 
     private static bool Meaningful(ColourShift? shift) => shift is { } s && s.Before >= MinMeaningfulDifference;
 
-    private static double Percentile(IReadOnlyList<double> sorted, double p) =>
+    internal static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[(int)Math.Clamp(Math.Round(p * (sorted.Count - 1)), 0, sorted.Count - 1)];
 }
