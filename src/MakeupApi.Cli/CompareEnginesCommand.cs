@@ -48,8 +48,8 @@ internal static class CompareEnginesCommand
             new("color-return", "S", "colour-return strength (default: PipelineOptions' default)"),
             new("eye-skin-anchor", "A", "the classical engine's eye-shadow skin anchoring, 0 to 1 (default: ClassicalEngineOptions.EyeSkinAnchor)"),
             new("anchor-limit", "L", "the classical engine's cap on skin anchoring, at least 0 (default: ClassicalEngineOptions.AnchorLimit)"),
-            new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which the classical engine's eye shadow moves onto the source's own skin " +
-                "(default: ClassicalEngineOptions.ComplexionGapFrom, ComplexionGapFull; 1000,1001 turns it off)"),
+            new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which both engines place the eye shadow on the source's own skin " +
+                "(default: ComplexionOptions.GapFrom, GapFull; 1000,1001 turns it off)"),
             new("engines", "LIST", "comma-separated engine names to run (default: every available engine)"),
             new("generator", "FILE", "the generator model to run (default: the one the service uses); for scoring " +
                 "training checkpoints without touching onnx-models/"),
@@ -81,14 +81,16 @@ internal static class CompareEnginesCommand
         double anchorLimit = cl.Get("anchor-limit", (double)classicalOptions.AnchorLimit);
         if (!(anchorLimit >= 0)) throw new UsageException($"--anchor-limit is at least 0, not {anchorLimit}");
         classicalOptions = classicalOptions with { EyeSkinAnchor = (float)eyeAnchor, AnchorLimit = (float)anchorLimit };
+        var complexion = new ComplexionOptions();
         if (cl.Get("complexion-gap") is { } gaps)
         {
             var parts = gaps.Split(',');
             if (parts.Length != 2 || !float.TryParse(parts[0], CultureInfo.InvariantCulture, out float from)
                 || !float.TryParse(parts[1], CultureInfo.InvariantCulture, out float full) || !(from >= 0) || !(full > from))
                 throw new UsageException($"--complexion-gap is FROM,FULL with 0 <= FROM < FULL, not {gaps}");
-            classicalOptions = classicalOptions with { ComplexionGapFrom = from, ComplexionGapFull = full };
+            complexion = complexion with { GapFrom = from, GapFull = full };
         }
+        classicalOptions = classicalOptions with { Complexion = complexion };
         // checked before the minutes of face analysis below, like every other option
         if (cl.Get("pairs", 1) < 1) throw new UsageException($"--pairs is a count of at least 1, not {cl.Get("pairs")}");
         if (cl.Get("sheet-rows", 1) < 1) throw new UsageException($"--sheet-rows is a count of at least 1, not {cl.Get("sheet-rows")}");
@@ -120,7 +122,7 @@ internal static class CompareEnginesCommand
             return 2;
         }
         var generatorPath = requestedGenerator ?? models.Resolve(models.Generator);
-        using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models)) : null;
+        using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models), complexion) : null;
         if (generator is not null) engines.Add(generator);
         else Console.WriteLine($"(no generator model at {generatorPath}: classical engine only)");
 

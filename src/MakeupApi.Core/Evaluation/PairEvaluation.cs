@@ -126,6 +126,17 @@ public static class PairEvaluation
         return MouthOpeningEvaluation.OpeningMask(size, points);
     }
 
+    /// <summary>
+    /// The two faces' skin lightness gap (|ΔL*| of the plain skins' means, <see cref="TransferMetrics.LightnessGap"/>)
+    /// as <see cref="Measure"/> reports it, without running an engine: for choosing the pairs of different complexions.
+    /// </summary>
+    public static double? SkinLightnessGap(PreparedPhoto source, PreparedPhoto reference)
+    {
+        using var srcRegions = FaceRegions.Build(source.Aligned.Labels, source.Aligned.Ibug68);
+        using var refRegions = FaceRegions.Build(reference.Aligned.Labels, reference.Aligned.Ibug68);
+        return TransferMetrics.LightnessGap(source.Aligned.Image, srcRegions.Skin, reference.Aligned.Image, refRegions.Skin);
+    }
+
     /// <summary>Transfers and measures one pair; <paramref name="keepOutput"/> receives the output photo (caller disposes) when set.</summary>
     public static PairMeasurement Measure(MakeupPipeline pipeline, FaceAnalyzer analyzer, IMakeupEngine engine,
         PreparedPhoto source, PreparedPhoto reference, RegionStrengths strengths, Action<Mat>? keepOutput = null)

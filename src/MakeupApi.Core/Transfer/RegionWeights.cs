@@ -14,10 +14,17 @@ public static class RegionWeights
 {
     public static Mat Build(Mat labels, IReadOnlyList<Point2f> ibug68, RegionStrengths strengths)
     {
-        // Feathering width ~1% of the crop: wide enough to hide the mask edge, narrow enough not to tint the neighbours.
-        double sigma = Math.Max(1.0, labels.Width / 100.0);
-        var weight = new Mat(labels.Size(), MatType.CV_32FC1, Scalar.All(0));
         using var regions = FaceRegions.Build(labels, ibug68);
+        return Build(regions, strengths);
+    }
+
+    /// <summary>The same from regions the caller has already built (and still owns).</summary>
+    internal static Mat Build(FaceRegions regions, RegionStrengths strengths)
+    {
+        var size = regions.Skin.Size();
+        // Feathering width ~1% of the crop: wide enough to hide the mask edge, narrow enough not to tint the neighbours.
+        double sigma = Math.Max(1.0, size.Width / 100.0);
+        var weight = new Mat(size, MatType.CV_32FC1, Scalar.All(0));
         Accumulate(weight, regions.Skin, strengths.Skin, sigma);
         Accumulate(weight, regions.EyeBand, strengths.Eyes, sigma);
         Accumulate(weight, regions.Brows, strengths.Brows, sigma);

@@ -56,23 +56,11 @@ public sealed record ClassicalEngineOptions
     public float BrowSkinAnchor { get; init; } = 0.2f;
 
     /// <summary>
-    /// Eye shadow on faces of different complexions. The eye band is mostly skin, so its colour as it is carries the
-    /// reference's complexion: with only <see cref="EyeSkinAnchor"/>, a light-skinned reference gave a dark-skinned
-    /// source pale rings round the eyes. Where the two skins' mean lightness (L*) differs by more than this, the band is
-    /// placed more and more on the source's own skin, until from <see cref="ComplexionGapFull"/> on it takes what the
-    /// makeup adds to the reference's skin: the reference's band shifted by the whole lightness difference and
-    /// <see cref="AnchorChromaShare"/> of the hue difference, without <see cref="AnchorLimit"/>. Linear between.
-    /// Lightness, not CIEDE2000: complexions differ mostly in lightness, and a grey photo's skin differs from any colour
-    /// photo's in chroma alone, where the reference's eye colour as it is is still what the client asked for.
-    /// Why 10 and 20 (stop 48): the shared makeup set, one complexion group photographed in studios, has skin lightness
-    /// gaps of median 5.5 and 75th percentile 10.1 over its pairs (100 evenly spaced pairs, `compare-engines --csv`,
-    /// skin_lightness_gap); the pale rings start at about twice that. Below 10 nothing changes. On CV400's 180 pairs
-    /// with a gap of 20 or more, the band's movement on own skin went from median -94% to 56%.
+    /// Eye shadow on faces of different complexions: with only <see cref="EyeSkinAnchor"/>, a light-skinned reference
+    /// gave a dark-skinned source pale rings round the eyes. Past the complexion gap the band is placed on the source's
+    /// own skin (<see cref="ComplexionOptions"/>), without <see cref="AnchorLimit"/>.
     /// </summary>
-    public float ComplexionGapFrom { get; init; } = 10f;
-
-    /// <inheritdoc cref="ComplexionGapFrom"/>
-    public float ComplexionGapFull { get; init; } = 20f;
+    public ComplexionOptions Complexion { get; init; } = new();
 
     /// <summary>
     /// Eye shadow: share of the change taken pixel by pixel from the pose-corrected reference (its base layer at the

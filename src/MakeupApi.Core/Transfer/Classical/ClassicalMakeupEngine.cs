@@ -11,7 +11,7 @@ namespace MakeupApi.Transfer.Classical;
 /// decomposition of Guo &amp; Sim, "Digital Face Makeup by Example" (CVPR 2009): makeup changes the colour and the
 /// large-scale appearance of skin, not its fine structure. Region colours are taken relative to each face's skin
 /// (see <see cref="ClassicalEngineOptions.LipSkinAnchor"/>), so a darker or lighter source keeps its skin tone; eye
-/// shadow moves onto the source's own skin where the complexions differ (<see cref="ClassicalEngineOptions.ComplexionGapFrom"/>).
+/// shadow moves onto the source's own skin where the complexions differ (<see cref="ClassicalEngineOptions.Complexion"/>).
 /// Stateless: safe as a singleton.
 /// </summary>
 /// <remarks>
@@ -30,8 +30,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     {
         _options = options ?? new ClassicalEngineOptions();
         if (_options.BaseResolution < 32) throw new ArgumentException("BaseResolution must be at least 32 px.", nameof(options));
-        if (!(_options.ComplexionGapFrom >= 0) || !(_options.ComplexionGapFull > _options.ComplexionGapFrom))
-            throw new ArgumentException("ComplexionGapFull must be above ComplexionGapFrom, and that at least 0.", nameof(options));
+        (_options.Complexion ?? throw new ArgumentException("Complexion must be set.", nameof(options))).Validate(nameof(options));
     }
 
     public string Name => "classical";
@@ -493,7 +492,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// The shift a region's reference colours take from the skins' difference: <paramref name="anchor"/> of it in
     /// lightness and anchor · AnchorChromaShare in a*b*, limited by <see cref="LimitAnchor"/> against the region's
     /// source and reference means. A region that follows the complexion (eye shadow) blends that shift with the whole
-    /// difference, by <see cref="ComplexionWeight"/>: on faces of different complexions it then keeps what the makeup
+    /// difference, by <see cref="ComplexionOptions.Weight"/>: on faces of different complexions it then keeps what the makeup
     /// adds to the reference's skin, put on the source's. Shared by the transfer pass and the mean correction, so both
     /// aim at one colour.
     /// </summary>
@@ -502,26 +501,13 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         float chroma = anchor * _options.AnchorChromaShare;
         var shift = new Vec3f(anchor * skinShift.Item0, chroma * skinShift.Item1, chroma * skinShift.Item2);
         if (anchor > 0) shift = LimitAnchor(shift, sourceMean, referenceMean, _options.AnchorLimit);
-        float w = followsComplexion ? ComplexionWeight(Math.Abs(skinShift.Item0)) : 0f;
+        float w = followsComplexion ? _options.Complexion.Weight(Math.Abs(skinShift.Item0)) : 0f;
         if (w <= 0) return shift;
-        float c = _options.AnchorChromaShare;
+        float c = _options.Complexion.ChromaShare;
         return new Vec3f(
             (1 - w) * shift.Item0 + w * skinShift.Item0,
             (1 - w) * shift.Item1 + w * c * skinShift.Item1,
             (1 - w) * shift.Item2 + w * c * skinShift.Item2);
-    }
-
-    /// <summary>
-    /// How far a region that follows the complexion is placed on the source's skin rather than taken as it is: 0 up to
-    /// <see cref="ClassicalEngineOptions.ComplexionGapFrom"/>, 1 from <see cref="ClassicalEngineOptions.ComplexionGapFull"/>,
-    /// linear between.
-    /// </summary>
-    private float ComplexionWeight(double gap)
-    {
-        double from = _options.ComplexionGapFrom, full = _options.ComplexionGapFull;
-        if (!(gap > from)) return 0f;
-        if (gap >= full) return 1f;
-        return (float)((gap - from) / (full - from));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MakeupApi.Alignment;
 using MakeupApi.Onnx;
+using MakeupApi.Transfer.Classical;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
@@ -11,20 +12,24 @@ namespace MakeupApi.Transfer.Generator;
 /// engine. The network works at 256x256; the result is brought back to the working size without losing resolution by
 /// adding the source's own high-frequency detail (a one-level Laplacian residual, Burt and Adelson 1983), and each
 /// region takes the generator's change in proportion to its requested strength (<see cref="RegionWeights"/>: none on
-/// the eyeballs and the mouth's interior).
+/// the eyeballs and the mouth's interior). Where the two faces' complexions differ, the generator works on the source
+/// shifted onto the reference's skin and its output is shifted back (<see cref="ComplexionShift"/>).
 /// </summary>
 public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, IDisposable
 {
     public const string ModelName = "psgan-generator";
     private readonly OnnxModel _model;
     private readonly int _size;
+    private readonly ComplexionOptions _complexion;
 
     /// <summary>Takes ownership of <paramref name="model"/>, disposing it if the model is not a usable generator.</summary>
-    public GeneratorMakeupEngine(OnnxModel model)
+    public GeneratorMakeupEngine(OnnxModel model, ComplexionOptions? complexion = null)
     {
         _model = model;
         try
         {
+            _complexion = complexion ?? new ComplexionOptions();
+            _complexion.Validate(nameof(complexion));
             _size = Check(model);
         }
         catch
@@ -65,14 +70,19 @@ public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, I
             reference.Image.CopyTo(refOrSource, reference.Valid);
             Cv2.Resize(refOrSource, smallReference, size, 0, 0, InterpolationFlags.Area);
         }
+        using var regions = FaceRegions.Build(source.Labels, source.Ibug68);
+        var complexionShift = ComplexionShiftFor(source, reference, regions, smallSource, smallReference);
+        using var shownSource = complexionShift is { } toSource ? ComplexionShift.Apply(smallSource, ComplexionShift.Reversed(toSource)) : null;
 
         using var sourceTensor = new TensorBuffer(1, 3, _size, _size);
         using var referenceTensor = new TensorBuffer(1, 3, _size, _size);
-        FillPlanarRgb(smallSource, sourceTensor.Span);
+        FillPlanarRgb(shownSource ?? smallSource, sourceTensor.Span);
         FillPlanarRgb(smallReference, referenceTensor.Span);
         using var runOptions = new RunOptions();
         using var outputs = _model.Session.Run(runOptions, ["source", "reference"], [sourceTensor.Value, referenceTensor.Value], ["output"]);
-        using var generated = ToBgr(outputs[0].GetTensorDataAsSpan<float>(), _size);
+        using var networkOutput = ToBgr(outputs[0].GetTensorDataAsSpan<float>(), _size);
+        using var shiftedBack = complexionShift is { } back ? ShiftBack(networkOutput, back, regions.Lips) : null;
+        var generated = shiftedBack ?? networkOutput;
 
         // Upscale, then add back what the source lost by going down to 256 and up again.
         using var up = generated.Resize(new Size(working, working), 0, 0, InterpolationFlags.Cubic);
@@ -89,17 +99,32 @@ public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, I
         Cv2.Add(upF, detail, full);
 
         // Per-region strength: result = source + weight * (generated - source).
-        using var weight = RegionWeights.Build(source.Labels, source.Ibug68, strengths);
-        using var delta = new Mat();
-        Cv2.Subtract(full, sourceF, delta);
-        using var weight3 = new Mat();
-        Cv2.Merge([weight, weight, weight], weight3);
-        using var weighted = delta.Mul(weight3).ToMat();
-        using var sum = new Mat();
-        Cv2.Add(sourceF, weighted, sum);
-        var result = new Mat();
-        sum.ConvertTo(result, MatType.CV_8UC3);
-        return result;
+        using var weight = RegionWeights.Build(regions, strengths);
+        return WeightedBlend.ToBytes(sourceF, full, weight);
+    }
+
+    /// <summary>
+    /// The shift from the reference's skin to the source's, measured at the generator's size; null where the
+    /// complexions are alike (<see cref="ComplexionShift.Between"/>).
+    /// </summary>
+    private Scalar? ComplexionShiftFor(AlignedFace source, WarpedReference reference, FaceRegions sourceRegions, Mat smallSource, Mat smallReference)
+    {
+        var size = smallSource.Size();
+        // The reference has been warped onto the source's geometry, so the source's landmarks stand in for its own.
+        using var referenceRegions = FaceRegions.Build(reference.Labels, source.Ibug68, reference.Valid);
+        using var sourceSkin = sourceRegions.Skin.Resize(size, 0, 0, InterpolationFlags.Nearest);
+        using var referenceSkin = referenceRegions.Skin.Resize(size, 0, 0, InterpolationFlags.Nearest);
+        return ComplexionShift.Between(smallSource, sourceSkin, smallReference, referenceSkin, _complexion);
+    }
+
+    /// <summary>The network's output brought back to the source's complexion, all but the lips.</summary>
+    private static Mat ShiftBack(Mat networkOutput, Scalar shift, Mat lips)
+    {
+        var size = networkOutput.Size();
+        using var smallLips = lips.Resize(size, 0, 0, InterpolationFlags.Area);
+        // Feather: 2 px at 256, the classical engine's base sigma (1/128 of the side).
+        using var cover = ComplexionShift.AllButLips(smallLips, size.Width / 128.0);
+        return ComplexionShift.Apply(networkOutput, shift, cover);
     }
 
     private static unsafe void FillPlanarRgb(Mat bgr, Span<float> destination)

@@ -68,12 +68,12 @@ public sealed class ClassicalMakeupEngineTests
     }
 
     /// <summary>The engine with eye shadow taken as it is whatever the skins (before stop 48).</summary>
-    private static readonly ClassicalMakeupEngine AsItIsEngine = new(new ClassicalEngineOptions { ComplexionGapFrom = 1000, ComplexionGapFull = 1001 });
+    private static readonly ClassicalMakeupEngine AsItIsEngine = new(new ClassicalEngineOptions { Complexion = ComplexionOptions.Off });
 
     [Fact]
     public void Transfer_OnLikeComplexions_TakesTheEyeShadowAsItIs()
     {
-        // The drawn faces' skins differ by about 5 L*, under ComplexionGapFrom: the output is the as-it-is engine's.
+        // The drawn faces' skins differ by about 5 L*, under ComplexionOptions.GapFrom: the output is the as-it-is engine's.
         var (src, labels) = DrawnFace(Size, Bare);
         var (refImage, refLabels) = DrawnFace(Size, MadeUp);
         using (src) using (labels) using (refImage) using (refLabels)
@@ -209,13 +209,13 @@ public sealed class ClassicalMakeupEngineTests
             double eyes = Movement(src, output, refImage, srcRegions.EyeBand, refRegions.EyeBand);
             double skin = Movement(src, output, refImage, srcRegions.Skin, refRegions.Skin);
             Assert.True(lips >= 0.6, $"lips moved {lips:P0}");
-            // Where the skins' lightness differs by ComplexionGapFrom or more the band moves onto the source's own skin,
-            // all of it from ComplexionGapFull on. Each pair is measured by the look the engine weights more: as it is
+            // Where the skins' lightness differs by ComplexionOptions.GapFrom or more the band moves onto the source's own skin,
+            // all of it from GapFull on. Each pair is measured by the look the engine weights more: as it is
             // below the middle of the two gaps, on own skin from it (xfsy_0387 x vFG570 here: 16.7 apart, -12% as it is,
             // 57% on own skin; 00364 x vFG506, 11.6 apart, measured as it is).
             double gap = TransferMetrics.LightnessGap(src, srcRegions.Skin, refImage, refRegions.Skin)!.Value;
-            var options = new ClassicalEngineOptions();
-            if (gap >= (options.ComplexionGapFrom + options.ComplexionGapFull) / 2)
+            var options = new ComplexionOptions();
+            if (gap >= (options.GapFrom + options.GapFull) / 2)
                 eyes = TransferMetrics.ColourMovementOnSkin(src, srcRegions.EyeBand, srcRegions.Skin, output, refImage, refRegions.EyeBand, refRegions.Skin)!.Value.Fraction;
             Assert.True(eyes >= 0.4, $"eye band moved {eyes:P0} (skin lightness gap {gap:F1})");
             Assert.True(skin <= 0.5, $"skin moved {skin:P0} toward the reference: the source's skin tone should stay");
