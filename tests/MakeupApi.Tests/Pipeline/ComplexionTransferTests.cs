@@ -59,7 +59,8 @@ public sealed class ComplexionTransferTests(PipelineFixture fixture, ITestOutput
     /// medians; and the eye band must move further with the shift than without on these pairs (here, without it, the
     /// band already moved 15%, over the 4% bar: the skin bar and this comparison are what the old engine fails). The
     /// generator is undertrained (README, "Generator") and not the default engine, so this guards the complexion
-    /// handling, not the classical engine's eye-shadow promise.
+    /// handling, not the classical engine's eye-shadow promise. The same run checks the skin's texture
+    /// (<see cref="DetailReturn"/>): median detail SSIM at least 0.95.
     /// </summary>
     [Fact]
     public void On_faces_much_darker_or_lighter_than_the_reference_the_generator_keeps_the_sources_skin_tone_and_puts_the_eye_shadow_on_it()
@@ -75,21 +76,25 @@ public sealed class ComplexionTransferTests(PipelineFixture fixture, ITestOutput
             var far = bare.SelectMany(s => references.Select(r => (s, r)))
                 .Where(pair => PairEvaluation.SkinLightnessGap(pair.s, pair.r) >= full).ToList();
             Assert.True(far.Count >= 20, $"Expected at least 20 pairs with a skin lightness gap of {full} or more, found {far.Count}.");
-            (double Skin, double Eyes) Medians(IMakeupEngine engine)
+            (double Skin, double Eyes, double Detail) Medians(IMakeupEngine engine)
             {
                 var pairs = far.Select(pair => PairEvaluation.Measure(fixture.Pipeline, fixture.Models.Analyzer, engine, pair.s, pair.r, RegionStrengths.All)).ToList();
                 var skin = pairs.Where(p => p.Skin is { } k && k.Before >= TransferBehaviourTests.MinMeaningfulDifference).Select(p => p.Skin!.Value.Fraction).Order().ToList();
                 var eyes = pairs.Where(p => p.EyesOnSkin is { } e && e.Before >= TransferBehaviourTests.MinMeaningfulDifference).Select(p => p.EyesOnSkin!.Value.Fraction).Order().ToList();
-                return (TransferBehaviourTests.Percentile(skin, 0.5), TransferBehaviourTests.Percentile(eyes, 0.5));
+                var detail = pairs.Select(p => p.DetailSsim).Order().ToList();
+                return (TransferBehaviourTests.Percentile(skin, 0.5), TransferBehaviourTests.Percentile(eyes, 0.5), TransferBehaviourTests.Percentile(detail, 0.5));
             }
             var before = Medians(asItIs);
             var now = Medians(shifting);
             output.WriteLine($"{bare.Count} HELEN faces ({notFound.Count} without a face) x {references.Count} references: {far.Count} pairs with a skin " +
                              $"lightness gap >= {full}. Generator, medians: skin moved toward the reference's {before.Skin:P1} -> {now.Skin:P1}; " +
-                             $"eye band on own skin moved {before.Eyes:P1} -> {now.Eyes:P1} (without -> with the complexion shift)");
+                             $"eye band on own skin moved {before.Eyes:P1} -> {now.Eyes:P1} (without -> with the complexion shift); detail SSIM {now.Detail:F3}");
             Assert.True(now.Skin <= 0.25, $"The generator moved the skin {now.Skin:P1} of the way to the reference's (median of {far.Count} pairs).");
             Assert.True(now.Eyes >= 0.04, $"The generator moved the eye band {now.Eyes:P1} toward the reference's look on own skin (median of {far.Count} pairs).");
             Assert.True(now.Eyes > before.Eyes, $"With the complexion shift the eye band moved {now.Eyes:P1} on own skin, without it {before.Eyes:P1}.");
+            // The source's own texture stays (DetailReturn): on CV400's and UR400's far pairs the median detail SSIM was
+            // 0.924 and 0.922 before it, 0.971 and 0.969 after; the bar sits between.
+            Assert.True(now.Detail >= 0.95, $"The generator kept a median detail SSIM of {now.Detail:F3} against the source.");
         }
         finally
         {

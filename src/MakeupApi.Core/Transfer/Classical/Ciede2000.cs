@@ -90,11 +90,14 @@ public static class Ciede2000
         return new Vec3d(mean.Val0, mean.Val1, mean.Val2);
     }
 
-    /// <summary>Per-pixel CIELAB (CV_32FC3, L in [0, 100]) of an 8-bit BGR image, by OpenCV's float conversion (sRGB, D65).</summary>
-    internal static Mat ToLab(Mat bgr8)
+    /// <summary>
+    /// Per-pixel CIELAB (CV_32FC3, L in [0, 100]) of a BGR image in 0..255, 8-bit or float, by OpenCV's float
+    /// conversion (sRGB, D65).
+    /// </summary>
+    internal static Mat ToLab(Mat bgr255)
     {
         using var bgrF = new Mat();
-        bgr8.ConvertTo(bgrF, MatType.CV_32FC3, 1.0 / 255);
+        bgr255.ConvertTo(bgrF, MatType.CV_32FC3, 1.0 / 255);
         var lab = new Mat();
         Cv2.CvtColor(bgrF, lab, ColorConversionCodes.BGR2Lab);
         return lab;

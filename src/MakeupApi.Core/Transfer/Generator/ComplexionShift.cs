@@ -85,8 +85,7 @@ internal static class ComplexionShift
 
     private static Scalar MeanLab(Mat bgr, Mat mask)
     {
-        using var bgrF = ToFloat(bgr);
-        using var lab = CoarseGrid.ToLab(bgrF);
+        using var lab = Ciede2000.ToLab(bgr);
         return Cv2.Mean(lab, mask);
     }
 

@@ -10,10 +10,11 @@ namespace MakeupApi.Transfer.Generator;
 /// <summary>
 /// Owner of the trained makeup generator (improved PSGAN without AMM, training/ in this repository), served as an
 /// engine. The network works at 256x256; the result is brought back to the working size without losing resolution by
-/// adding the source's own high-frequency detail (a one-level Laplacian residual, Burt and Adelson 1983), and each
-/// region takes the generator's change in proportion to its requested strength (<see cref="RegionWeights"/>: none on
-/// the eyeballs and the mouth's interior). Where the two faces' complexions differ, the generator works on the source
-/// shifted onto the reference's skin and its output is shifted back (<see cref="ComplexionShift"/>).
+/// adding the source's own high-frequency detail (a one-level Laplacian residual, Burt and Adelson 1983), without the
+/// network's blur of the skin's texture (<see cref="DetailReturn"/>), and each region takes the generator's change in
+/// proportion to its requested strength (<see cref="RegionWeights"/>: none on the eyeballs and the mouth's interior).
+/// Where the two faces' complexions differ, the generator works on the source shifted onto the reference's skin and its
+/// output is shifted back (<see cref="ComplexionShift"/>).
 /// </summary>
 public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, IDisposable
 {
@@ -84,19 +85,18 @@ public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, I
         using var shiftedBack = complexionShift is { } back ? ShiftBack(networkOutput, back, regions.Lips) : null;
         var generated = shiftedBack ?? networkOutput;
 
-        // Upscale, then add back what the source lost by going down to 256 and up again.
-        using var up = generated.Resize(new Size(working, working), 0, 0, InterpolationFlags.Cubic);
+        // Upscale; the source keeps what it lost by going down to the network's size and up again, and the change's
+        // lightness is low-passed below one network pixel but on the lips (DetailReturn).
+        var workingSize = new Size(working, working);
         using var sourceF = new Mat();
         source.Image.ConvertTo(sourceF, MatType.CV_32FC3);
         using var sourceRoundTrip = new Mat();
-        using (var tmp = smallSource.Resize(new Size(working, working), 0, 0, InterpolationFlags.Cubic))
-            tmp.ConvertTo(sourceRoundTrip, MatType.CV_32FC3);
+        using (var roundTrip = smallSource.Resize(workingSize, 0, 0, InterpolationFlags.Cubic))
+            roundTrip.ConvertTo(sourceRoundTrip, MatType.CV_32FC3);
         using var upF = new Mat();
-        up.ConvertTo(upF, MatType.CV_32FC3);
-        using var detail = new Mat();
-        Cv2.Subtract(sourceF, sourceRoundTrip, detail);
-        using var full = new Mat();
-        Cv2.Add(upF, detail, full);
+        using (var up = generated.Resize(workingSize, 0, 0, InterpolationFlags.Cubic))
+            up.ConvertTo(upF, MatType.CV_32FC3);
+        using var full = DetailReturn.Compose(sourceF, upF, sourceRoundTrip, regions.Lips, (double)working / _size);
 
         // Per-region strength: result = source + weight * (generated - source).
         using var weight = RegionWeights.Build(regions, strengths);
