@@ -2,7 +2,9 @@ using OpenCvSharp;
 
 namespace MakeupApi.Transfer;
 
-/// <summary>Per-pixel blends of float BGR images by a weight map, shared by the generator engine's steps.</summary>
+/// <summary>
+/// Per-pixel blends of float BGR images by a weight map, and such weight maps, shared by the generator engine's steps.
+/// </summary>
 internal static class WeightedBlend
 {
     /// <summary>
@@ -23,5 +25,19 @@ internal static class WeightedBlend
         var result = new Mat();
         sum.ConvertTo(result, MatType.CV_8UC3, scale);
         return result;
+    }
+
+    /// <summary>
+    /// A 0/255 mask (CV_8UC1) as a weight map (CV_32FC1, 0..1) feathered outward only: the Gaussian-blurred edge is kept
+    /// where it adds weight, so the mask keeps its full weight inside and fades beyond its border.
+    /// </summary>
+    public static Mat FeatherOutward(Mat mask, double sigma)
+    {
+        var weight = new Mat();
+        mask.ConvertTo(weight, MatType.CV_32FC1, 1 / 255.0);
+        using var blurred = new Mat();
+        Cv2.GaussianBlur(weight, blurred, new Size(0, 0), sigma);
+        Cv2.Max(weight, blurred, weight);
+        return weight;
     }
 }

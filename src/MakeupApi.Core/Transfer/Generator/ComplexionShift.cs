@@ -70,11 +70,7 @@ internal static class ComplexionShift
     /// </summary>
     public static Mat AllButLips(Mat lips, double featherSigma)
     {
-        using var lipsF = new Mat();
-        lips.ConvertTo(lipsF, MatType.CV_32FC1, 1 / 255.0);
-        using var blurred = new Mat();
-        Cv2.GaussianBlur(lipsF, blurred, new Size(0, 0), featherSigma);
-        Cv2.Max(lipsF, blurred, lipsF);
+        using var lipsF = WeightedBlend.FeatherOutward(lips, featherSigma);
         var cover = new Mat();
         Cv2.Subtract(Scalar.All(1), lipsF, cover);
         return cover;

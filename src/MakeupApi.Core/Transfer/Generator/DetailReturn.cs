@@ -35,13 +35,7 @@ internal static class DetailReturn
             using var sharp = channels[0].Clone();
             Cv2.GaussianBlur(channels[0], channels[0], new Size(0, 0), sigma);
             // On the lips (feathered outward by the same sigma) the lightness change stays sharp.
-            using var keep = new Mat();
-            lips.ConvertTo(keep, MatType.CV_32FC1, 1 / 255.0);
-            using (var soft = new Mat())
-            {
-                Cv2.GaussianBlur(keep, soft, new Size(0, 0), sigma);
-                Cv2.Max(keep, soft, keep);
-            }
+            using var keep = WeightedBlend.FeatherOutward(lips, sigma);
             using var lost = new Mat();
             Cv2.Subtract(sharp, channels[0], lost);
             using var restored = lost.Mul(keep).ToMat();
