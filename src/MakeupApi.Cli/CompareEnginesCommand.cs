@@ -22,7 +22,9 @@ namespace MakeupApi.Cli;
 /// grown face mask (background kept); and milliseconds per pair for the per-pair stages. Printed and in --csv besides:
 /// the per-pixel CIEDE2000 to the source over the parsed eyeballs, mouth interior and glasses (protected_de) and, for
 /// sources with annotated points beside them (HELEN's .pts) and an open mouth, over the annotated opening (opening_de);
-/// and the eye band's movement taken against each face's own skin (eyes_on_skin_*, TransferMetrics.ColourMovementOnSkin).
+/// the eye band's movement taken against each face's own skin (eyes_on_skin_*, TransferMetrics.ColourMovementOnSkin);
+/// and how much more the skin round the lips changed than the rest of the skin (lip_ring_de, skin_de:
+/// PairEvaluation.LipSurround), where lipstick carried past the lip line shows.
 /// </summary>
 internal static class CompareEnginesCommand
 {
@@ -50,6 +52,8 @@ internal static class CompareEnginesCommand
             new("anchor-limit", "L", "the classical engine's cap on skin anchoring, at least 0 (default: ClassicalEngineOptions.AnchorLimit)"),
             new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which both engines place the eye shadow on the source's own skin " +
                 "(default: ComplexionOptions.GapFrom, GapFull; 1000,1001 turns it off)"),
+            new("foundation-sigma", "S", "the generator's skin layer: its change on the plain skin is averaged over a Gaussian of S times " +
+                "the crop's side (default: GeneratorMakeupEngine.DefaultFoundationSigma; 0 leaves the change as the network made it)"),
             new("engines", "LIST", "comma-separated engine names to run (default: every available engine)"),
             new("generator", "FILE", "the generator model to run (default: the one the service uses); for scoring " +
                 "training checkpoints without touching onnx-models/"),
@@ -91,6 +95,8 @@ internal static class CompareEnginesCommand
             complexion = complexion with { GapFrom = from, GapFull = full };
         }
         classicalOptions = classicalOptions with { Complexion = complexion };
+        double foundationSigma = cl.Get("foundation-sigma", GeneratorMakeupEngine.DefaultFoundationSigma);
+        if (!(foundationSigma is >= 0 and <= 1)) throw new UsageException($"--foundation-sigma is a share of the crop's side from 0 to 1, not {foundationSigma}");
         // checked before the minutes of face analysis below, like every other option
         if (cl.Get("pairs", 1) < 1) throw new UsageException($"--pairs is a count of at least 1, not {cl.Get("pairs")}");
         if (cl.Get("sheet-rows", 1) < 1) throw new UsageException($"--sheet-rows is a count of at least 1, not {cl.Get("sheet-rows")}");
@@ -122,7 +128,7 @@ internal static class CompareEnginesCommand
             return 2;
         }
         var generatorPath = requestedGenerator ?? models.Resolve(models.Generator);
-        using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models), complexion) : null;
+        using var generator = File.Exists(generatorPath) ? new GeneratorMakeupEngine(new OnnxModel(GeneratorMakeupEngine.ModelName, generatorPath, models), complexion, foundationSigma) : null;
         if (generator is not null) engines.Add(generator);
         else Console.WriteLine($"(no generator model at {generatorPath}: classical engine only)");
 
@@ -174,7 +180,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,skin_lightness_gap,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,skin_lightness_gap,lip_ring_de,skin_de,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -193,6 +199,8 @@ internal static class CompareEnginesCommand
                                   $"protected pixels (eyeballs, mouth interior, glasses) dE to the source: median {F(Median(r, m => m.ProtectedChange))}, 95th pct {F(Percentile(r, m => m.ProtectedChange, 0.95))}");
                 Console.WriteLine($"{engine.Name}: eye band against each face's own skin: dE to ref median {F(Median(r, m => m.EyesOnSkin?.After))}, " +
                                   $"moved median {P(Median(r, m => m.EyesOnSkin?.Fraction))}, 5th pct {P(Percentile(r, m => m.EyesOnSkin?.Fraction, 0.05))}");
+                Console.WriteLine($"{engine.Name}: skin round the lips (1.5-4% of the crop outside them) dE to the source, above the rest of the skin's: " +
+                                  $"median {F(Median(r, m => m.LipSurround?.Excess))}, 95th pct {F(Percentile(r, m => m.LipSurround?.Excess, 0.95))}");
                 int opened = r.Count(m => m.OpeningChange is not null);
                 if (opened > 0)
                     Console.WriteLine($"{engine.Name}: annotated open mouths ({opened} pairs), opening (teeth, tongue, cavity) dE to the source: " +
@@ -278,7 +286,8 @@ internal static class CompareEnginesCommand
             N(m.Lips?.Before), N(m.Lips?.After), N(m.Lips?.Fraction), N(m.Eyes?.Before), N(m.Eyes?.After), N(m.Eyes?.Fraction),
             N(m.Skin?.Before), N(m.Skin?.After), N(m.Skin?.Fraction), N(m.LipsHistogram), N(m.EyesHistogram), N(m.SkinHistogram),
             N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.OpeningChange),
-            N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction), N(m.SkinLightnessGap), N(m.Milliseconds));
+            N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction), N(m.SkinLightnessGap),
+            N(m.LipSurround?.Ring), N(m.LipSurround?.Skin), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

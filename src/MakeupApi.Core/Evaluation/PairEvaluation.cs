@@ -33,7 +33,18 @@ public sealed record PairMeasurement(
     string Source, string Reference,
     ColourShift? Lips, ColourShift? Eyes, ColourShift? Skin, ColourShift? EyesOnSkin, double? SkinLightnessGap,
     double LipsHistogram, double EyesHistogram, double SkinHistogram,
-    double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double? OpeningChange, double Milliseconds);
+    double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double? OpeningChange,
+    SurroundChange? LipSurround, double Milliseconds);
+
+/// <summary>
+/// Mean per-pixel CIEDE2000 of output against source on the skin just outside the lips (<paramref name="Ring"/>) and on
+/// the skin away from them (<paramref name="Skin"/>). Foundation changes both alike; lip colour carried onto the skin
+/// around the mouth shows as <see cref="Excess"/> above 0.
+/// </summary>
+public readonly record struct SurroundChange(double Ring, double Skin)
+{
+    public double Excess => Ring - Skin;
+}
 
 /// <summary>
 /// Runs the pipeline's per-pair stages (pose correction, engine, colour return, paste back) on prepared photos and
@@ -168,6 +179,7 @@ public static class PairEvaluation
             double? kept = TransferMetrics.MeanPixelDelta(src.Image, resultCrop, srcRegions.Protect);
             // The same for an annotated open mouth, in photo pixels: how much the teeth and the cavity changed.
             double? opening = source.AnnotatedOpening is { } annotated ? TransferMetrics.MeanPixelDelta(source.Image, result, annotated) : null;
+            var lipSurround = LipSurround(src.Image, resultCrop, srcRegions);
 
             // Identity and shape: the face found again on the output keeps its landmarks.
             var again = analyzer.FindFaces(result);
@@ -177,13 +189,42 @@ public static class PairEvaluation
             // Background: nothing changes outside the face mask (face labels grown by 3% of the crop), in photo pixels.
             using var faceInPhoto = FaceMaskInPhoto(source);
             int changed = TransferMetrics.ChangedPixelsOutside(source.Image, result, faceInPhoto);
-            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, ms);
+            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, lipSurround, ms);
         }
         finally
         {
             if (keepOutput is not null) keepOutput(result);
             else result.Dispose();
         }
+    }
+
+    /// <summary>
+    /// <see cref="SurroundChange"/> of one transfer, in the source's crop. The ring is the skin from 1.5% to 4% of the
+    /// crop's side outside the lips: past the engines' lip feather (a Gaussian of 1% of the side, RegionWeights, which
+    /// leaves under 7% of the lip's weight at 1.5%), and within the reach of a lip line drawn too wide. The rest of the
+    /// skin, further than 4% from the lips, is the baseline. Null when either area is empty.
+    /// </summary>
+    internal static SurroundChange? LipSurround(Mat source, Mat output, FaceRegions regions)
+    {
+        int side = source.Width;
+        using var near = Grown(regions.Lips, Math.Max(1, (int)Math.Round(side * 0.015)));
+        using var far = Grown(regions.Lips, Math.Max(2, (int)Math.Round(side * 0.04)));
+        using var ring = new Mat();
+        Cv2.Subtract(far, near, ring);
+        Cv2.BitwiseAnd(ring, regions.Skin, ring);
+        using var away = new Mat();
+        Cv2.Subtract(regions.Skin, far, away);
+        return TransferMetrics.MeanPixelDelta(source, output, ring) is { } r && TransferMetrics.MeanPixelDelta(source, output, away) is { } s
+            ? new SurroundChange(r, s)
+            : null;
+    }
+
+    private static Mat Grown(Mat mask, int radius)
+    {
+        var grown = new Mat();
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * radius + 1, 2 * radius + 1));
+        Cv2.Dilate(mask, grown, kernel);
+        return grown;
     }
 
     /// <summary>Every labelled face pixel (any class but background, hair, neck, cloth), grown by <paramref name="grow"/> px.</summary>

@@ -14,23 +14,33 @@ namespace MakeupApi.Transfer.Generator;
 /// network's blur of the skin's texture (<see cref="DetailReturn"/>), and each region takes the generator's change in
 /// proportion to its requested strength (<see cref="RegionWeights"/>: none on the eyeballs and the mouth's interior).
 /// Where the two faces' complexions differ, the generator works on the source shifted onto the reference's skin and its
-/// output is shifted back (<see cref="ComplexionShift"/>).
+/// output is shifted back (<see cref="ComplexionShift"/>). On the plain skin its change is taken as one smooth layer,
+/// as foundation is (<see cref="FoundationLayer"/>).
 /// </summary>
 public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, IDisposable
 {
     public const string ModelName = "psgan-generator";
+
+    /// <summary>The skin layer's sigma as a share of the crop's side; where it was chosen: <see cref="FoundationLayer.DefaultSigma"/>.</summary>
+    public const double DefaultFoundationSigma = FoundationLayer.DefaultSigma;
     private readonly OnnxModel _model;
     private readonly int _size;
     private readonly ComplexionOptions _complexion;
+    private readonly double _foundationSigma;
 
     /// <summary>Takes ownership of <paramref name="model"/>, disposing it if the model is not a usable generator.</summary>
-    public GeneratorMakeupEngine(OnnxModel model, ComplexionOptions? complexion = null)
+    /// <param name="foundationSigma">The skin layer's sigma as a share of the crop's side
+    /// (<see cref="DefaultFoundationSigma"/>); 0 leaves the skin's change as the network made it.</param>
+    public GeneratorMakeupEngine(OnnxModel model, ComplexionOptions? complexion = null, double foundationSigma = DefaultFoundationSigma)
     {
         _model = model;
         try
         {
             _complexion = complexion ?? new ComplexionOptions();
             _complexion.Validate(nameof(complexion));
+            if (!(foundationSigma is >= 0 and <= 1))
+                throw new ArgumentOutOfRangeException(nameof(foundationSigma), foundationSigma, "a share of the crop's side, from 0 to 1");
+            _foundationSigma = foundationSigma;
             _size = Check(model);
         }
         catch
@@ -96,7 +106,13 @@ public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, I
         using var upF = new Mat();
         using (var up = generated.Resize(workingSize, 0, 0, InterpolationFlags.Cubic))
             up.ConvertTo(upF, MatType.CV_32FC3);
-        using var full = DetailReturn.Compose(sourceF, upF, sourceRoundTrip, regions.Lips, (double)working / _size);
+        using var detailed = DetailReturn.Compose(sourceF, upF, sourceRoundTrip, regions.Lips, (double)working / _size);
+        // The plain skin's change as one smooth layer (FoundationLayer); its edge hands over to the change as it is over
+        // the shared region feather (RegionWeights: 1% of the side).
+        using var layered = _foundationSigma > 0
+            ? FoundationLayer.Smooth(sourceF, detailed, regions.Skin, _foundationSigma * working, Math.Max(1.0, working / 100.0))
+            : null;
+        var full = layered ?? detailed;
 
         // Per-region strength: result = source + weight * (generated - source).
         using var weight = RegionWeights.Build(regions, strengths);

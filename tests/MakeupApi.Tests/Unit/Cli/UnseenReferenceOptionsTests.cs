@@ -35,6 +35,17 @@ public sealed class UnseenReferenceOptionsTests
         Assert.Contains("--references-from takes only 'sources', not 'references'", _errors.ToString());
     }
 
+    [Theory]
+    [InlineData("-0.1")]
+    [InlineData("1.5")]
+    public void Compare_engines_refuses_a_skin_layer_sigma_outside_zero_to_one_before_loading_models(string sigma)
+    {
+        int code = Run(CompareEnginesCommand.Command, "--foundation-sigma", sigma);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--foundation-sigma is a share of the crop's side from 0 to 1, not {sigma}", _errors.ToString());
+    }
+
     [Fact]
     public void Compare_engines_refuses_a_missing_used_pairs_file_before_loading_models()
     {

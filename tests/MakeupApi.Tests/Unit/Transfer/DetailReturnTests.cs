@@ -17,7 +17,7 @@ public sealed class DetailReturnTests
     [Fact]
     public void Without_a_change_the_source_comes_back_with_its_own_detail()
     {
-        using var source = TexturedSource();
+        using var source = TransferTestImages.TexturedSkin(Size);
         using var roundTrip = Blurred(source);
         using var result = DetailReturn.Compose(source, roundTrip, roundTrip, NoLips(), Sigma);
         // Within half a level of 255: the change is zero, and what is left is OpenCV's float BGR -> Lab -> BGR round
@@ -28,7 +28,7 @@ public sealed class DetailReturnTests
     [Fact]
     public void A_smooth_colour_change_arrives_whole()
     {
-        using var source = TexturedSource();
+        using var source = TransferTestImages.TexturedSkin(Size);
         using var roundTrip = Blurred(source);
         using var upscaled = ShiftedLab(roundTrip, (x, y) => (-8, 12, 6));
         using var result = DetailReturn.Compose(source, upscaled, roundTrip, NoLips(), Sigma);
@@ -41,7 +41,7 @@ public sealed class DetailReturnTests
     [Fact]
     public void A_pixel_fine_lightness_pattern_is_smoothed_away_off_the_lips_and_kept_on_them()
     {
-        using var source = TexturedSource();
+        using var source = TransferTestImages.TexturedSkin(Size);
         using var roundTrip = Blurred(source);
         // A checkerboard of +-6 L*: texture finer than one network pixel.
         using var upscaled = ShiftedLab(roundTrip, (x, y) => (((x + y) & 1) == 0 ? 6 : -6, 0, 0));
@@ -58,7 +58,7 @@ public sealed class DetailReturnTests
     [Fact]
     public void A_pixel_fine_hue_pattern_is_kept_everywhere()
     {
-        using var source = TexturedSource();
+        using var source = TransferTestImages.TexturedSkin(Size);
         using var roundTrip = Blurred(source);
         using var upscaled = ShiftedLab(roundTrip, (x, y) => (0, ((x + y) & 1) == 0 ? 8 : -8, 0));
         using var result = DetailReturn.Compose(source, upscaled, roundTrip, NoLips(), Sigma);
@@ -78,20 +78,6 @@ public sealed class DetailReturnTests
     private static Rect Interior() => new(8, 8, Size - 16, Size - 16);
 
     private static Mat NoLips() => new(Size, Size, MatType.CV_8UC1, Scalar.All(0));
-
-    /// <summary>A skin-like colour with a fixed random texture, float BGR 0..255.</summary>
-    private static Mat TexturedSource()
-    {
-        var image = new Mat(Size, Size, MatType.CV_32FC3);
-        var random = new Random(5);
-        for (int y = 0; y < Size; y++)
-            for (int x = 0; x < Size; x++)
-            {
-                float grain = random.Next(-10, 11);
-                image.Set(y, x, new Vec3f(140 + grain, 160 + grain, 205 + grain));
-            }
-        return image;
-    }
 
     private static Mat Blurred(Mat image)
     {

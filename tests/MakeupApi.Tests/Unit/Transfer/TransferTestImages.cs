@@ -64,6 +64,20 @@ internal static class TransferTestImages
         return (image, labels);
     }
 
+    /// <summary>A square of skin-like colour with a fixed random texture (+-10 levels), float BGR 0..255.</summary>
+    internal static Mat TexturedSkin(int size, int seed = 5)
+    {
+        var image = new Mat(size, size, MatType.CV_32FC3);
+        var random = new Random(seed);
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                float grain = random.Next(-10, 11);
+                image.Set(y, x, new Vec3f(140 + grain, 160 + grain, 205 + grain));
+            }
+        return image;
+    }
+
     private static byte Clamp(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
 
     private static void Fill(Mat image, Mat labels, Action<Mat> draw, Scalar colour, byte label)
