@@ -22,7 +22,8 @@ namespace MakeupApi.Cli;
 /// grown face mask (background kept); and milliseconds per pair for the per-pair stages. Printed and in --csv besides:
 /// the per-pixel CIEDE2000 to the source over the parsed eyeballs, mouth interior and glasses (protected_de) and, for
 /// sources with annotated points beside them (HELEN's .pts) and an open mouth, over the annotated opening (opening_de);
-/// the eye band's movement taken against each face's own skin (eyes_on_skin_*, TransferMetrics.ColourMovementOnSkin);
+/// the eye band's and the brows' movement, the brows' as they are (brows_*) and both against each face's own skin
+/// (eyes_on_skin_*, brows_on_skin_*: TransferMetrics.ColourMovementOnSkin);
 /// and how much more the skin round the lips changed than the rest of the skin (lip_ring_de, skin_de:
 /// PairEvaluation.LipSurround), where lipstick carried past the lip line shows.
 /// </summary>
@@ -180,7 +181,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,skin_lightness_gap,lip_ring_de,skin_de,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,brows_before,brows_after,brows_moved,brows_on_skin_before,brows_on_skin_after,brows_on_skin_moved,skin_lightness_gap,lip_ring_de,skin_de,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -199,6 +200,8 @@ internal static class CompareEnginesCommand
                                   $"protected pixels (eyeballs, mouth interior, glasses) dE to the source: median {F(Median(r, m => m.ProtectedChange))}, 95th pct {F(Percentile(r, m => m.ProtectedChange, 0.95))}");
                 Console.WriteLine($"{engine.Name}: eye band against each face's own skin: dE to ref median {F(Median(r, m => m.EyesOnSkin?.After))}, " +
                                   $"moved median {P(Median(r, m => m.EyesOnSkin?.Fraction))}, 5th pct {P(Percentile(r, m => m.EyesOnSkin?.Fraction, 0.05))}");
+                Console.WriteLine($"{engine.Name}: brows: dE to ref median {F(Median(r, m => m.Brows?.After))}, moved median {P(Median(r, m => m.Brows?.Fraction))}; " +
+                                  $"against each face's own skin: dE to ref median {F(Median(r, m => m.BrowsOnSkin?.After))}, moved median {P(Median(r, m => m.BrowsOnSkin?.Fraction))}");
                 Console.WriteLine($"{engine.Name}: skin round the lips (1.5-4% of the crop outside them) dE to the source, above the rest of the skin's: " +
                                   $"median {F(Median(r, m => m.LipSurround?.Excess))}, 95th pct {F(Percentile(r, m => m.LipSurround?.Excess, 0.95))}");
                 int opened = r.Count(m => m.OpeningChange is not null);
@@ -286,7 +289,9 @@ internal static class CompareEnginesCommand
             N(m.Lips?.Before), N(m.Lips?.After), N(m.Lips?.Fraction), N(m.Eyes?.Before), N(m.Eyes?.After), N(m.Eyes?.Fraction),
             N(m.Skin?.Before), N(m.Skin?.After), N(m.Skin?.Fraction), N(m.LipsHistogram), N(m.EyesHistogram), N(m.SkinHistogram),
             N(m.DetailSsim), N(m.LandmarkDrift), m.ChangedOutsideFace.ToString(CultureInfo.InvariantCulture), N(m.ProtectedChange), N(m.OpeningChange),
-            N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction), N(m.SkinLightnessGap),
+            N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction),
+            N(m.Brows?.Before), N(m.Brows?.After), N(m.Brows?.Fraction), N(m.BrowsOnSkin?.Before), N(m.BrowsOnSkin?.After), N(m.BrowsOnSkin?.Fraction),
+            N(m.SkinLightnessGap),
             N(m.LipSurround?.Ring), N(m.LipSurround?.Skin), N(m.Milliseconds));
     }
 

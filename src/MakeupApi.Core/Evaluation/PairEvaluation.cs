@@ -31,7 +31,8 @@ public sealed class PreparedPhoto(string name, Mat image, FaceLandmarks face, Al
 /// <summary>Everything measured of one source x reference transfer (see <see cref="PairEvaluation"/>).</summary>
 public sealed record PairMeasurement(
     string Source, string Reference,
-    ColourShift? Lips, ColourShift? Eyes, ColourShift? Skin, ColourShift? EyesOnSkin, double? SkinLightnessGap,
+    ColourShift? Lips, ColourShift? Eyes, ColourShift? Skin, ColourShift? EyesOnSkin, ColourShift? Brows, ColourShift? BrowsOnSkin,
+    double? SkinLightnessGap,
     double LipsHistogram, double EyesHistogram, double SkinHistogram,
     double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double? OpeningChange,
     SurroundChange? LipSurround, double Milliseconds);
@@ -169,6 +170,8 @@ public static class PairEvaluation
             var eyes = TransferMetrics.ColourMovement(src.Image, srcRegions.EyeBand, resultCrop, refr.Image, refRegions.EyeBand);
             var skin = TransferMetrics.ColourMovement(src.Image, srcRegions.Skin, resultCrop, refr.Image, refRegions.Skin);
             var eyesOnSkin = TransferMetrics.ColourMovementOnSkin(src.Image, srcRegions.EyeBand, srcRegions.Skin, resultCrop, refr.Image, refRegions.EyeBand, refRegions.Skin);
+            var brows = TransferMetrics.ColourMovement(src.Image, srcRegions.Brows, resultCrop, refr.Image, refRegions.Brows);
+            var browsOnSkin = TransferMetrics.ColourMovementOnSkin(src.Image, srcRegions.Brows, srcRegions.Skin, resultCrop, refr.Image, refRegions.Brows, refRegions.Skin);
             double? skinLightnessGap = TransferMetrics.LightnessGap(src.Image, srcRegions.Skin, refr.Image, refRegions.Skin);
             double lipsHist = TransferMetrics.ChromaHistogramDistance(resultCrop, srcRegions.Lips, refr.Image, refRegions.Lips);
             double eyesHist = TransferMetrics.ChromaHistogramDistance(resultCrop, srcRegions.EyeBand, refr.Image, refRegions.EyeBand);
@@ -189,7 +192,7 @@ public static class PairEvaluation
             // Background: nothing changes outside the face mask (face labels grown by 3% of the crop), in photo pixels.
             using var faceInPhoto = FaceMaskInPhoto(source);
             int changed = TransferMetrics.ChangedPixelsOutside(source.Image, result, faceInPhoto);
-            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, lipSurround, ms);
+            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, brows, browsOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, lipSurround, ms);
         }
         finally
         {

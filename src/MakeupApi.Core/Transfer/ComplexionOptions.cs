@@ -1,9 +1,10 @@
 namespace MakeupApi.Transfer;
 
 /// <summary>
-/// Eye shadow (and, for the generator, the skin the makeup sits on) on faces of different complexions. The eye band is
-/// mostly skin, so its colour as it is carries the reference's complexion: taken as it is, a light-skinned reference
-/// gave a dark-skinned source pale rings round the eyes. Where the two skins' mean lightness (L*) differs by more than
+/// Eye shadow, brows (onto darker faces) and, for the generator, the skin the makeup sits on, on faces of different
+/// complexions. The eye band is mostly skin, so its colour as it is carries the reference's complexion: taken as it
+/// is, a light-skinned reference gave a dark-skinned source pale rings round the eyes (and, through the skin between
+/// the hairs, pale brows: ClassicalMakeupEngine.ComplexionWeight). Where the two skins' mean lightness (L*) differs by more than
 /// <see cref="GapFrom"/>, the makeup is placed more and more on the source's own skin, until from <see cref="GapFull"/>
 /// on it takes what the makeup adds to the reference's skin: the reference shifted by the whole lightness difference
 /// and <see cref="ChromaShare"/> of the hue difference. Linear between (<see cref="Weight"/>). Shared by both engines,

@@ -70,42 +70,76 @@ public sealed class ClassicalMakeupEngineTests
     /// <summary>The engine with eye shadow taken as it is whatever the skins (before stop 48).</summary>
     private static readonly ClassicalMakeupEngine AsItIsEngine = new(new ClassicalEngineOptions { Complexion = ComplexionOptions.Off });
 
+    /// <summary>A face far darker than <see cref="TransferTestImages.MadeUp"/>'s (skin about 40 L* apart; lids the skin's
+    /// colour), with black brows.</summary>
+    private static readonly FaceColours Dark = new(new Scalar(45, 65, 110), new Scalar(70, 70, 120), new Scalar(45, 65, 110), new Scalar(20, 25, 35));
+
+    /// <summary>One drawn pair transferred by the engine and by <see cref="AsItIsEngine"/>; owns every Mat.</summary>
+    private sealed class BothWays : IDisposable
+    {
+        public Mat Source { get; }
+        public Mat Labels { get; }
+        public Mat Reference { get; }
+        public Mat Output { get; }
+        public Mat AsItIs { get; }
+        private readonly Mat _referenceLabels;
+
+        public BothWays(ClassicalMakeupEngine engine, FaceColours source, FaceColours reference, RegionStrengths strengths)
+        {
+            (Source, Labels) = DrawnFace(Size, source);
+            (Reference, _referenceLabels) = DrawnFace(Size, reference);
+            using var warped = Unwarped(Reference, _referenceLabels);
+            Output = engine.Transfer(Source, Labels, null, warped, strengths);
+            AsItIs = AsItIsEngine.Transfer(Source, Labels, null, warped, strengths);
+        }
+
+        public void Dispose()
+        {
+            foreach (var m in new[] { Source, Labels, Reference, _referenceLabels, Output, AsItIs }) m.Dispose();
+        }
+    }
+
     [Fact]
     public void Transfer_OnLikeComplexions_TakesTheEyeShadowAsItIs()
     {
         // The drawn faces' skins differ by about 5 L*, under ComplexionOptions.GapFrom: the output is the as-it-is engine's.
-        var (src, labels) = DrawnFace(Size, Bare);
-        var (refImage, refLabels) = DrawnFace(Size, MadeUp);
-        using (src) using (labels) using (refImage) using (refLabels)
-        using (var warped = Unwarped(refImage, refLabels))
-        using (var output = _engine.Transfer(src, labels, null, warped, RegionStrengths.All))
-        using (var asItIs = AsItIsEngine.Transfer(src, labels, null, warped, RegionStrengths.All))
-        {
-            Assert.Equal(0, CountDifferentPixels(asItIs, output));
-        }
+        using var pair = new BothWays(_engine, Bare, MadeUp, RegionStrengths.All);
+        Assert.Equal(0, CountDifferentPixels(pair.AsItIs, pair.Output));
     }
 
     [Fact]
     public void Transfer_OnAMuchDarkerSource_PutsWhatTheEyeShadowAddsToTheReferencesSkinOnTheSourcesOwn()
     {
-        // A bare face far darker than the made-up reference (skin about 40 L* apart; lids the skin's colour).
-        var dark = new FaceColours(new Scalar(45, 65, 110), new Scalar(70, 70, 120), new Scalar(45, 65, 110), new Scalar(20, 25, 35));
-        var (src, labels) = DrawnFace(Size, dark);
-        var (refImage, refLabels) = DrawnFace(Size, MadeUp);
-        using (src) using (labels) using (refImage) using (refLabels)
-        using (var warped = Unwarped(refImage, refLabels))
-        using (var output = _engine.Transfer(src, labels, null, warped, RegionStrengths.All))
-        using (var asItIs = AsItIsEngine.Transfer(src, labels, null, warped, RegionStrengths.All))
-        using (var regions = FaceRegions.Build(labels, null))
-        {
-            var onSkin = TransferMetrics.ColourMovementOnSkin(src, regions.EyeBand, regions.Skin, output, refImage, regions.EyeBand, regions.Skin)!.Value;
-            var before = TransferMetrics.ColourMovementOnSkin(src, regions.EyeBand, regions.Skin, asItIs, refImage, regions.EyeBand, regions.Skin)!.Value;
-            // The reference's lid is darker than its skin; taken as it is, it lightened the dark source's lids instead.
-            Assert.True(before.Fraction < 0, $"as it is: {before}");
-            Assert.True(onSkin.Fraction >= 0.5, $"on the source's skin: {onSkin}");
-            Assert.True(Ciede2000.MeanLab(output, regions.EyeBand)!.Value.Item0 < Ciede2000.MeanLab(src, regions.EyeBand)!.Value.Item0,
-                "the lids should end darker than the source's own");
-        }
+        using var pair = new BothWays(_engine, Dark, MadeUp, RegionStrengths.All);
+        using var regions = FaceRegions.Build(pair.Labels, null);
+        var onSkin = TransferMetrics.ColourMovementOnSkin(pair.Source, regions.EyeBand, regions.Skin, pair.Output, pair.Reference, regions.EyeBand, regions.Skin)!.Value;
+        var before = TransferMetrics.ColourMovementOnSkin(pair.Source, regions.EyeBand, regions.Skin, pair.AsItIs, pair.Reference, regions.EyeBand, regions.Skin)!.Value;
+        // The reference's lid is darker than its skin; taken as it is, it lightened the dark source's lids instead.
+        Assert.True(before.Fraction < 0, $"as it is: {before}");
+        Assert.True(onSkin.Fraction >= 0.5, $"on the source's skin: {onSkin}");
+        Assert.True(Ciede2000.MeanLab(pair.Output, regions.EyeBand)!.Value.Item0 < Ciede2000.MeanLab(pair.Source, regions.EyeBand)!.Value.Item0,
+            "the lids should end darker than the source's own");
+    }
+
+    [Fact]
+    public void Transfer_OnAMuchDarkerSource_NeverLightensTheBrows()
+    {
+        using var pair = new BothWays(_engine, Dark, MadeUp, RegionStrengths.All);
+        using var regions = FaceRegions.Build(pair.Labels, null);
+        double Lightness(Mat image) => Ciede2000.MeanLab(image, regions.Brows)!.Value.Item0;
+        // The reference's brows are darker than its skin but lighter than the dark source's: taken as they are, they
+        // lightened the source's brows (on photos, the skin between the hairs made pale patches).
+        Assert.True(Lightness(pair.AsItIs) > Lightness(pair.Source) + 2, $"as it is: brows L* {Lightness(pair.AsItIs):F1}, source {Lightness(pair.Source):F1}");
+        Assert.True(Lightness(pair.Output) <= Lightness(pair.Source), $"brows L* {Lightness(pair.Output):F1}, source {Lightness(pair.Source):F1}");
+    }
+
+    [Fact]
+    public void Transfer_OnAMuchLighterSource_TakesTheBrowsAsTheyAre()
+    {
+        // The other way round: the dark face is the reference. Its black brows placed on the light face's skin would be
+        // lighter than the light face's own; as they are they darken them, which is what brow makeup does.
+        using var pair = new BothWays(_engine, Bare, Dark, new RegionStrengths(0, 0, 1, 0));
+        Assert.Equal(0, CountDifferentPixels(pair.AsItIs, pair.Output));
     }
 
     [Fact]
