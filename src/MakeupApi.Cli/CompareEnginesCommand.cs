@@ -51,7 +51,7 @@ internal static class CompareEnginesCommand
             new("color-return", "S", "colour-return strength (default: PipelineOptions' default)"),
             new("eye-skin-anchor", "A", "the classical engine's eye-shadow skin anchoring, 0 to 1 (default: ClassicalEngineOptions.EyeSkinAnchor)"),
             new("anchor-limit", "L", "the classical engine's cap on skin anchoring, at least 0 (default: ClassicalEngineOptions.AnchorLimit)"),
-            new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which both engines place the eye shadow on the source's own skin " +
+            new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which both engines place the eye shadow (and the classical engine the brows, onto darker faces) on the source's own skin " +
                 "(default: ComplexionOptions.GapFrom, GapFull; 1000,1001 turns it off)"),
             new("foundation-sigma", "S", "the generator's skin layer: its change on the plain skin is averaged over a Gaussian of S times " +
                 "the crop's side (default: GeneratorMakeupEngine.DefaultFoundationSigma; 0 leaves the change as the network made it)"),

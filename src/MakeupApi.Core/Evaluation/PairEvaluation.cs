@@ -210,8 +210,10 @@ public static class PairEvaluation
     internal static SurroundChange? LipSurround(Mat source, Mat output, FaceRegions regions)
     {
         int side = source.Width;
-        using var near = Grown(regions.Lips, Math.Max(1, (int)Math.Round(side * 0.015)));
-        using var far = Grown(regions.Lips, Math.Max(2, (int)Math.Round(side * 0.04)));
+        using var near = regions.Lips.Clone();
+        Grow(near, Math.Max(1, (int)Math.Round(side * 0.015)));
+        using var far = regions.Lips.Clone();
+        Grow(far, Math.Max(2, (int)Math.Round(side * 0.04)));
         using var ring = new Mat();
         Cv2.Subtract(far, near, ring);
         Cv2.BitwiseAnd(ring, regions.Skin, ring);
@@ -222,12 +224,11 @@ public static class PairEvaluation
             : null;
     }
 
-    private static Mat Grown(Mat mask, int radius)
+    /// <summary>Dilates a 0/255 mask in place by a disc of <paramref name="radius"/> px.</summary>
+    private static void Grow(Mat mask, int radius)
     {
-        var grown = new Mat();
         using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * radius + 1, 2 * radius + 1));
-        Cv2.Dilate(mask, grown, kernel);
-        return grown;
+        Cv2.Dilate(mask, mask, kernel);
     }
 
     /// <summary>Every labelled face pixel (any class but background, hair, neck, cloth), grown by <paramref name="grow"/> px.</summary>
@@ -241,11 +242,7 @@ public static class PairEvaluation
             Cv2.BitwiseNot(notFace, keep);
             Cv2.BitwiseAnd(mask, keep, mask);
         }
-        if (grow > 0)
-        {
-            using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * grow + 1, 2 * grow + 1));
-            Cv2.Dilate(mask, mask, kernel);
-        }
+        if (grow > 0) Grow(mask, grow);
         return mask;
     }
 
@@ -255,9 +252,7 @@ public static class PairEvaluation
         var a = photo.Aligned;
         using var face = new Mat();
         Cv2.Compare(a.Labels, Scalar.All(FaceLabel.Background), face, CmpTypes.NE);
-        int grow = Math.Max(1, a.Size * 3 / 100);
-        using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * grow + 1, 2 * grow + 1));
-        Cv2.Dilate(face, face, kernel);
+        Grow(face, Math.Max(1, a.Size * 3 / 100));
         var mask = new Mat();
         using var toImage = new Mat();
         Cv2.InvertAffineTransform(a.ToCrop, toImage);
