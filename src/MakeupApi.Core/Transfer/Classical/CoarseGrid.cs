@@ -19,13 +19,23 @@ internal static class CoarseGrid
         Cv2.Merge([cover, cover, cover], cover3);
         using var masked = new Mat();
         Cv2.Multiply(lab, cover3, masked);
-        Cv2.GaussianBlur(masked, masked, new Size(0, 0), sigma);
+        NormalizedBlurOfMasked(masked, cover, sigma, baseOut, support);
+    }
+
+    /// <summary>
+    /// <see cref="NormalizedBlur"/> of values already multiplied by the cover (X·M, three channels, left as it is): for
+    /// a caller that took X·M and M down to a coarser grid by area, which keeps the sums inside the region exact.
+    /// </summary>
+    public static void NormalizedBlurOfMasked(Mat masked, Mat cover, double sigma, Mat baseOut, Mat support)
+    {
+        using var blurred = new Mat();
+        Cv2.GaussianBlur(masked, blurred, new Size(0, 0), sigma);
         Cv2.GaussianBlur(cover, support, new Size(0, 0), sigma);
         using var safe = new Mat();
         Cv2.Max(support, 1e-6, safe);
         using var safe3 = new Mat();
         Cv2.Merge([safe, safe, safe], safe3);
-        Cv2.Divide(masked, safe3, baseOut);
+        Cv2.Divide(blurred, safe3, baseOut);
     }
 
     /// <summary>A rectangle of an 8-bit BGR image, area-downsampled to <paramref name="low"/>, as float BGR in [0, 1].</summary>

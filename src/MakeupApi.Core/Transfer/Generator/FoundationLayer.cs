@@ -1,3 +1,4 @@
+using MakeupApi.Transfer.Classical;
 using OpenCvSharp;
 
 namespace MakeupApi.Transfer.Generator;
@@ -41,16 +42,10 @@ internal static class FoundationLayer
         using var skinChange = WeightedBlend.Scaled(change, skinWeight);
         using var smallChange = skinChange.Resize(small, 0, 0, InterpolationFlags.Area);
         using var smallWeight = skinWeight.Resize(small, 0, 0, InterpolationFlags.Area);
-        Cv2.GaussianBlur(smallChange, smallChange, new Size(0, 0), sigma / factor);
-        Cv2.GaussianBlur(smallWeight, smallWeight, new Size(0, 0), sigma / factor);
-        // Away from any skin the weight is ~0 and so is the mean's use (the inward feather below is 0 there).
-        Cv2.Max(smallWeight, Scalar.All(1e-6), smallWeight);
+        // Away from any skin the mean is undefined, and unused: the inward feather below is 0 there.
         using var smallMean = new Mat();
-        using (var weight3 = new Mat())
-        {
-            Cv2.Merge([smallWeight, smallWeight, smallWeight], weight3);
-            Cv2.Divide(smallChange, weight3, smallMean);
-        }
+        using (var support = new Mat())
+            CoarseGrid.NormalizedBlurOfMasked(smallChange, smallWeight, sigma / factor, smallMean, support);
         using var mean = smallMean.Resize(size, 0, 0, InterpolationFlags.Linear);
         using var layered = new Mat();
         Cv2.Add(source, mean, layered);
