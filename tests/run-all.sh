@@ -43,7 +43,8 @@ py_failed=$(awk '/^FAILED \(/ { while (match($0, /(failures|errors)=[0-9]+/)) { 
 
 log="$work/dotnet.log"
 MAKEUPAPI_SMOKE_GENERATOR="$work/smoke-generator.onnx" \
-  dotnet test MakeupApi.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+  dotnet test MakeupApi.sln -c Release --no-build --blame --results-directory "$work/blame" \
+  --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 # dotnet test ends each test project's run with a summary block: "Total tests: 253", "     Passed: 252", "    Failed: 0".
 sum_field() { awk -v f="$1" '$0 ~ "^ +" f ": +[0-9]+ *$" {s+=$2} END {print s+0}' "$log"; }
 dotnet_passed=$(sum_field Passed)
@@ -51,9 +52,12 @@ dotnet_failed=$(sum_field Failed)
 
 # CI shows only the end of this output: repeat each failure there (name, message, the first lines of its trace).
 awk '/^  Failed [^ ]/ { p = 1; n = 0; print "FAILED (.NET):" } /^  (Passed|Skipped) / { p = 0 } p && n++ < 25' "$log"
+# A test host that dies (a native crash) ends the run without a failed test: --blame names the tests that were running.
+awk '!p && /test run was aborted|Test Run Aborted/ { p = 1; print "ABORTED (.NET):" } p && n++ < 30' "$log"
 awk '/^(FAIL|ERROR): / { p = 1; n = 0; print "FAILED (Python):" } /^(-{50,}|Ran [0-9]+ test)/ && n > 2 { p = 0 } p && n++ < 25' "$py_log"
 
 passed=$(( ${dotnet_passed:-0} + py_ran - py_failed ))
 failed=$(( ${dotnet_failed:-0} + py_failed ))
-echo "tests: ${passed} passed, ${failed} failed"
+aborted=$(awk '/Test Run Aborted/ {n++} END {print n+0}' "$log")
+echo "tests: ${passed} passed, ${failed} failed$([ "$aborted" -gt 0 ] && echo ", .NET run aborted before the end")"
 exit $status

@@ -44,6 +44,25 @@ public sealed class OnnxModel : IDisposable
             Session.ModelMetadata.CustomMetadataMap.ToDictionary(kv => kv.Key, kv => kv.Value));
     }
 
+    /// <summary>
+    /// One run of the session. Callers use this, not <see cref="InferenceSession"/>'s own Run, so that the
+    /// run's options live until the run has ended: ONNX Runtime's C# Run hands the native OrtRun only the options'
+    /// handle, and an options object that nothing references any more may be finalised, freeing its native side, while
+    /// the run still reads its settings. A test that passed `new RunOptions()` straight into Run crashed the
+    /// test host that way (stop 51: a segfault in libonnxruntime's string-map lookup, reproduced with fully optimised
+    /// JIT code and a collecting thread). Safe to call concurrently.
+    /// </summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs,
+        IReadOnlyCollection<string> outputNames)
+    {
+        using var runOptions = new RunOptions();
+        var outputs = Session.Run(runOptions, inputNames, inputs, outputNames);
+        // The inputs' and the session's handles were all the native side saw, too.
+        GC.KeepAlive(inputs);
+        GC.KeepAlive(Session);
+        return outputs;
+    }
+
     /// <summary>Fails fast, with a message naming the model, when a tensor is missing or shaped differently.</summary>
     public void RequireInput(string tensor, params int[] shape) => Require(Session.InputMetadata, "input", tensor, shape);
 

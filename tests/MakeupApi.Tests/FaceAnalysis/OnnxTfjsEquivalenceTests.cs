@@ -79,7 +79,7 @@ public sealed class OnnxTfjsEquivalenceTests(ModelFixture models, ITestOutputHel
         for (int i = 0; i < inputs.Count; i++)
         {
             using var input = OrtValue.CreateTensorValueFromMemory(inputs[i], shape.Select(d => (long)d).ToArray());
-            using var outputs = onnx.Session.Run(new RunOptions(), [onnx.Session.InputMetadata.Keys.Single()], [input], names);
+            using var outputs = onnx.Run([onnx.Session.InputMetadata.Keys.Single()], [input], names);
             for (int k = 0; k < names.Length; k++)
             {
                 var actual = outputs[k].GetTensorDataAsSpan<float>();

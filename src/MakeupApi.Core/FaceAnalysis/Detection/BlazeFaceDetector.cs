@@ -1,5 +1,4 @@
 using MakeupApi.Onnx;
-using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace MakeupApi.FaceAnalysis.Detection;
@@ -49,8 +48,7 @@ public sealed class BlazeFaceDetector : IDisposable
         using var input = new TensorBuffer(1, InputSize, InputSize, 3);
         ImageTensor.FillRgb(letterbox, input.Span, 1 / 127.5f, -1f); // [-1, 1], manifest "normalisation"
 
-        using var runOptions = new RunOptions();
-        using var outputs = _model.Session.Run(runOptions, ["input"], [input.Value],
+        using var outputs = _model.Run(["input"], [input.Value],
             ["classificators_1", "classificators_2", "regressors_1", "regressors_2"]);
         var candidates = new List<Candidate>();
         Collect(outputs[0].GetTensorDataAsSpan<float>(), outputs[2].GetTensorDataAsSpan<float>(), 0, candidates);

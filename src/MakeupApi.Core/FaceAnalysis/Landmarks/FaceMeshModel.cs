@@ -1,5 +1,4 @@
 using MakeupApi.Onnx;
-using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace MakeupApi.FaceAnalysis.Landmarks;
@@ -57,8 +56,7 @@ public sealed class FaceMeshModel : IDisposable
 
         using var input = new TensorBuffer(1, InputSize, InputSize, 3);
         ImageTensor.FillRgb(crop, input.Span, 1 / 255f, 0f); // [0, 1], manifest "normalisation"
-        using var runOptions = new RunOptions();
-        using var outputs = _model.Session.Run(runOptions, ["input_1"], [input.Value], ["output_mesh", "output_faceflag"]);
+        using var outputs = _model.Run(["input_1"], [input.Value], ["output_mesh", "output_faceflag"]);
         var mesh = outputs[0].GetTensorDataAsSpan<float>();
         float presence = outputs[1].GetTensorDataAsSpan<float>()[0];
 

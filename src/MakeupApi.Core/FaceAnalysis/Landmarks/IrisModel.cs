@@ -1,5 +1,4 @@
 using MakeupApi.Onnx;
-using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace MakeupApi.FaceAnalysis.Landmarks;
@@ -157,8 +156,7 @@ public sealed class IrisModel : IDisposable
         const int perCrop = InputSize * InputSize * 3;
         for (int i = 0; i < crops.Length; i++)
             ImageTensor.FillRgb(crops[i], input.Span.Slice(i * perCrop, perCrop), 1 / 255f, 0f); // [0, 1], manifest "normalisation"
-        using var runOptions = new RunOptions();
-        using var outputs = _model.Session.Run(runOptions, [Input], [input.Value], [Output]);
+        using var outputs = _model.Run([Input], [input.Value], [Output]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 

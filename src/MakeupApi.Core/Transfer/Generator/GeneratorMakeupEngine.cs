@@ -2,7 +2,6 @@ using System.Globalization;
 using MakeupApi.Alignment;
 using MakeupApi.Onnx;
 using MakeupApi.Transfer.Classical;
-using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace MakeupApi.Transfer.Generator;
@@ -89,8 +88,7 @@ public sealed class GeneratorMakeupEngine : IMakeupEngine, IModelBackedEngine, I
         using var referenceTensor = new TensorBuffer(1, 3, _size, _size);
         FillPlanarRgb(shownSource ?? smallSource, sourceTensor.Span);
         FillPlanarRgb(smallReference, referenceTensor.Span);
-        using var runOptions = new RunOptions();
-        using var outputs = _model.Session.Run(runOptions, ["source", "reference"], [sourceTensor.Value, referenceTensor.Value], ["output"]);
+        using var outputs = _model.Run(["source", "reference"], [sourceTensor.Value, referenceTensor.Value], ["output"]);
         using var networkOutput = ToBgr(outputs[0].GetTensorDataAsSpan<float>(), _size);
         using var shiftedBack = complexionShift is { } back ? ShiftBack(networkOutput, back, regions.Lips) : null;
         var generated = shiftedBack ?? networkOutput;
