@@ -25,10 +25,17 @@ namespace MakeupApi.Cli;
 /// the eye band's and the brows' movement, the brows' as they are (brows_*) and both against each face's own skin
 /// (eyes_on_skin_*, brows_on_skin_*: TransferMetrics.ColourMovementOnSkin);
 /// and how much more the skin round the lips changed than the rest of the skin (lip_ring_de, skin_de:
-/// PairEvaluation.LipSurround), where lipstick carried past the lip line shows.
+/// PairEvaluation.LipSurround), where lipstick carried past the lip line shows; and the cheeks' colour against the rest
+/// of each face's skin (cheeks_on_skin_*: PairEvaluation.CheeksOnSkin), which is blush.
 /// </summary>
 internal static class CompareEnginesCommand
 {
+    /// <summary>
+    /// Below a CIEDE2000 of 3 (about one just-noticeable difference; the pipeline tests' MinMeaningfulDifference) a
+    /// region already looks like the reference's, and its movement fraction says nothing.
+    /// </summary>
+    private const double MinMeaningfulDifference = 3.0;
+
     public static readonly CliCommand Command = new("compare-engines",
         "runs every available engine over source x reference pairs and writes a table of region colour, detail, " +
         "identity, background and time measures, and a contact sheet",
@@ -51,6 +58,8 @@ internal static class CompareEnginesCommand
             new("color-return", "S", "colour-return strength (default: PipelineOptions' default)"),
             new("eye-skin-anchor", "A", "the classical engine's eye-shadow skin anchoring, 0 to 1 (default: ClassicalEngineOptions.EyeSkinAnchor)"),
             new("anchor-limit", "L", "the classical engine's cap on skin anchoring, at least 0 (default: ClassicalEngineOptions.AnchorLimit)"),
+            new("blush", "AMOUNT,EVEN", "the classical engine's blush: the share of the reference's cheek colour put on and the share of " +
+                "the source's own taken away first, each 0 to 1 (default: ClassicalEngineOptions.BlushAmount, BlushEvensOwn; an AMOUNT of 0 turns it off)"),
             new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which both engines place the eye shadow (and the classical engine the brows, onto darker faces) on the source's own skin " +
                 "(default: ComplexionOptions.GapFrom, GapFull; 1000,1001 turns it off)"),
             new("foundation-sigma", "S", "the generator's skin layer: its change on the plain skin is averaged over a Gaussian of S times " +
@@ -86,6 +95,14 @@ internal static class CompareEnginesCommand
         double anchorLimit = cl.Get("anchor-limit", (double)classicalOptions.AnchorLimit);
         if (!(anchorLimit >= 0)) throw new UsageException($"--anchor-limit is at least 0, not {anchorLimit}");
         classicalOptions = classicalOptions with { EyeSkinAnchor = (float)eyeAnchor, AnchorLimit = (float)anchorLimit };
+        if (cl.Get("blush") is { } blush)
+        {
+            var parts = blush.Split(',');
+            if (parts.Length != 2 || !float.TryParse(parts[0], CultureInfo.InvariantCulture, out float amount)
+                || !float.TryParse(parts[1], CultureInfo.InvariantCulture, out float even) || amount is not (>= 0 and <= 1) || even is not (>= 0 and <= 1))
+                throw new UsageException($"--blush is AMOUNT,EVEN, each from 0 to 1, not {blush}");
+            classicalOptions = classicalOptions with { BlushAmount = amount, BlushEvensOwn = even };
+        }
         var complexion = new ComplexionOptions();
         if (cl.Get("complexion-gap") is { } gaps)
         {
@@ -181,7 +198,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,brows_before,brows_after,brows_moved,brows_on_skin_before,brows_on_skin_after,brows_on_skin_moved,skin_lightness_gap,lip_ring_de,skin_de,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,brows_before,brows_after,brows_moved,brows_on_skin_before,brows_on_skin_after,brows_on_skin_moved,skin_lightness_gap,lip_ring_de,skin_de,cheeks_on_skin_before,cheeks_on_skin_after,cheeks_on_skin_moved,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -204,6 +221,10 @@ internal static class CompareEnginesCommand
                                   $"against each face's own skin: dE to ref median {F(Median(r, m => m.BrowsOnSkin?.After))}, moved median {P(Median(r, m => m.BrowsOnSkin?.Fraction))}");
                 Console.WriteLine($"{engine.Name}: skin round the lips (1.5-4% of the crop outside them) dE to the source, above the rest of the skin's: " +
                                   $"median {F(Median(r, m => m.LipSurround?.Excess))}, 95th pct {F(Percentile(r, m => m.LipSurround?.Excess, 0.95))}");
+                var blushed = r.Where(m => m.CheeksOnSkin?.Before >= MinMeaningfulDifference).ToList();
+                Console.WriteLine($"{engine.Name}: cheeks (blush) against each face's own skin: dE to ref median {F(Median(r, m => m.CheeksOnSkin?.After))}, " +
+                                  $"moved median {P(Median(r, m => m.CheeksOnSkin?.Fraction))}; on the {blushed.Count} pairs whose cheeks differ by {MinMeaningfulDifference} or more: " +
+                                  $"dE {F(Median(blushed, m => m.CheeksOnSkin?.After))} (from {F(Median(blushed, m => m.CheeksOnSkin?.Before))}), moved median {P(Median(blushed, m => m.CheeksOnSkin?.Fraction))}");
                 int opened = r.Count(m => m.OpeningChange is not null);
                 if (opened > 0)
                     Console.WriteLine($"{engine.Name}: annotated open mouths ({opened} pairs), opening (teeth, tongue, cavity) dE to the source: " +
@@ -292,7 +313,8 @@ internal static class CompareEnginesCommand
             N(m.EyesOnSkin?.Before), N(m.EyesOnSkin?.After), N(m.EyesOnSkin?.Fraction),
             N(m.Brows?.Before), N(m.Brows?.After), N(m.Brows?.Fraction), N(m.BrowsOnSkin?.Before), N(m.BrowsOnSkin?.After), N(m.BrowsOnSkin?.Fraction),
             N(m.SkinLightnessGap),
-            N(m.LipSurround?.Ring), N(m.LipSurround?.Skin), N(m.Milliseconds));
+            N(m.LipSurround?.Ring), N(m.LipSurround?.Skin),
+            N(m.CheeksOnSkin?.Before), N(m.CheeksOnSkin?.After), N(m.CheeksOnSkin?.Fraction), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

@@ -121,8 +121,10 @@ public sealed class ColorReturn
         work = CoarseGrid.SnapToGrid(work, q, size);
         var low = new Size((work.Width + q - 1) / q, (work.Height + q - 1) / q);
 
-        // The plain skin the drift is measured on: away from the makeup regions' feathered edges.
-        using var plainSkin = regions.Skin.Clone();
+        // The plain skin the drift is measured on: away from the makeup regions' feathered edges, and off the cheeks,
+        // whose colour may be blush.
+        using var plainSkin = new Mat();
+        Cv2.Subtract(regions.Skin, regions.Cheeks, plainSkin);
         int margin2 = (int)Math.Round(_options.MakeupMargin * side);
         if (margin2 > 0)
         {
@@ -141,6 +143,7 @@ public sealed class ColorReturn
         using var skin = CoarseGrid.Shrink(regions.Skin, work, low);
         using var measured = CoarseGrid.Shrink(plainSkin, work, low);
         using var makeupCover = CoarseGrid.Shrink(makeup, work, low);
+        using var cheekCover = CoarseGrid.Shrink(regions.Cheeks, work, low);
         if (Cv2.Sum(measured).Val0 < 4) return; // no plain skin to measure the drift on
 
         // The drift, measured on the plain skin only.
@@ -152,6 +155,7 @@ public sealed class ColorReturn
         CoarseGrid.NormalizedBlur(resLab, measured, sigma, lowResult, support2);
         using var drift = new Mat();
         Cv2.Subtract(lowSource, lowResult, drift);
+        var meanDrift = MeanDrift(srcLab, resLab, measured);
 
         // Per-pixel weights: the skin fully, makeup regions partly (L vs chroma), nothing elsewhere; feathered by the
         // area-downsampled masks. Where the skin support is thin (far from any skin) the drift is an extrapolation:
@@ -163,15 +167,32 @@ public sealed class ColorReturn
         using var confidence = new Mat();
         Cv2.Multiply(support, 10.0, confidence);
         Cv2.Min(confidence, 1.0, confidence);
-        Cv2.Multiply(weightL, confidence, weightL);
-        Cv2.Multiply(weightC, confidence, weightC);
         Cv2.Min(weightL, s, weightL);
         Cv2.Min(weightC, s, weightC);
+        // The cheeks are not measured, since a blush there is makeup, not drift; deep inside them, where the plain skin
+        // around is too far to say, they take the plain skin's mean drift instead of fading out: the foundation moved
+        // them as it moved the rest of the skin, and that share must come back alike, or the cheeks would stand out
+        // from the skin by the share kept.
+        using var fill = new Mat();
+        Cv2.Subtract(Scalar.All(1.0), confidence, fill);
+        Cv2.Multiply(fill, cheekCover, fill);
+        using var filled = new Mat();
+        using (var confidence3 = new Mat())
+        using (var fill3 = new Mat())
+        {
+            Cv2.Merge([confidence, confidence, confidence], confidence3);
+            Cv2.Merge([fill, fill, fill], fill3);
+            Cv2.Multiply(drift, confidence3, filled);
+            Cv2.Multiply(fill3, new Scalar(meanDrift.Item0, meanDrift.Item1, meanDrift.Item2), fill3);
+            Cv2.Add(filled, fill3, filled);
+        }
+        using var active = new Mat();
+        Cv2.Max(confidence, fill, active);
 
         using var weights = new Mat();
         Cv2.Merge([weightL, weightC, weightC], weights);
         using var change = new Mat();
-        Cv2.Multiply(drift, weights, change);
+        Cv2.Multiply(filled, weights, change);
         using var returnedLab = new Mat();
         Cv2.Add(resLab, change, returnedLab);
         using var returnedBgr = new Mat();
@@ -182,11 +203,20 @@ public sealed class ColorReturn
         using (var still = new Mat())
         {
             Cv2.Max(weightL, weightC, any);
+            Cv2.Multiply(any, active, any);
             Cv2.Compare(any, 0, still, CmpTypes.LE);
             delta.SetTo(Scalar.All(0), still); // untouched cells stay exactly 0 despite the Lab round trip
         }
 
         CoarseGrid.AddUpsampled(result, output, delta, work, new Rect(0, 0, low.Width, low.Height), q, regions.Protect);
+    }
+
+    /// <summary>Mean of source minus result (CIELAB) over the cover: the drift of the plain skin as a whole.</summary>
+    private static Vec3d MeanDrift(Mat srcLab, Mat resLab, Mat cover)
+    {
+        var s = CoarseGrid.WeightedMean(srcLab, cover, out _);
+        var r = CoarseGrid.WeightedMean(resLab, cover, out _);
+        return new Vec3d(s.Item0 - r.Item0, s.Item1 - r.Item1, s.Item2 - r.Item2);
     }
 
     private static void CheckStrength(float strength)

@@ -35,7 +35,7 @@ public sealed record PairMeasurement(
     double? SkinLightnessGap,
     double LipsHistogram, double EyesHistogram, double SkinHistogram,
     double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double? OpeningChange,
-    SurroundChange? LipSurround, double Milliseconds);
+    SurroundChange? LipSurround, ColourShift? CheeksOnSkin, double Milliseconds);
 
 /// <summary>
 /// Mean per-pixel CIEDE2000 of output against source on the skin just outside the lips (<paramref name="Ring"/>) and on
@@ -183,6 +183,7 @@ public static class PairEvaluation
             // The same for an annotated open mouth, in photo pixels: how much the teeth and the cavity changed.
             double? opening = source.AnnotatedOpening is { } annotated ? TransferMetrics.MeanPixelDelta(source.Image, result, annotated) : null;
             var lipSurround = LipSurround(src.Image, resultCrop, srcRegions);
+            var cheeksOnSkin = CheeksOnSkin(src.Image, srcRegions, resultCrop, refr.Image, refRegions);
 
             // Identity and shape: the face found again on the output keeps its landmarks.
             var again = analyzer.FindFaces(result);
@@ -192,7 +193,7 @@ public static class PairEvaluation
             // Background: nothing changes outside the face mask (face labels grown by 3% of the crop), in photo pixels.
             using var faceInPhoto = FaceMaskInPhoto(source);
             int changed = TransferMetrics.ChangedPixelsOutside(source.Image, result, faceInPhoto);
-            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, brows, browsOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, lipSurround, ms);
+            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, brows, browsOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, lipSurround, cheeksOnSkin, ms);
         }
         finally
         {
@@ -222,6 +223,20 @@ public static class PairEvaluation
         return TransferMetrics.MeanPixelDelta(source, output, ring) is { } r && TransferMetrics.MeanPixelDelta(source, output, away) is { } s
             ? new SurroundChange(r, s)
             : null;
+    }
+
+    /// <summary>
+    /// Blush: the cheeks' colour against the rest of each face's skin (<see cref="TransferMetrics.ColourMovementOnSkin"/>
+    /// with the cheek zones, <see cref="FaceRegions.Cheeks"/>, and the skin outside them): what the makeup adds to the
+    /// cheeks, whatever the two complexions. Each face's zones come from its own landmarks. Null when a mask is empty.
+    /// </summary>
+    internal static ColourShift? CheeksOnSkin(Mat source, FaceRegions sourceRegions, Mat output, Mat reference, FaceRegions referenceRegions)
+    {
+        using var sourceRest = new Mat();
+        Cv2.Subtract(sourceRegions.Skin, sourceRegions.Cheeks, sourceRest);
+        using var referenceRest = new Mat();
+        Cv2.Subtract(referenceRegions.Skin, referenceRegions.Cheeks, referenceRest);
+        return TransferMetrics.ColourMovementOnSkin(source, sourceRegions.Cheeks, sourceRest, output, reference, referenceRegions.Cheeks, referenceRest);
     }
 
     /// <summary>Dilates a 0/255 mask in place by a disc of <paramref name="radius"/> px.</summary>

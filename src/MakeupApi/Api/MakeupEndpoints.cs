@@ -83,7 +83,7 @@ public static class MakeupEndpoints
         [FromForm, Range(0.0, 1.0), Description("Lip makeup strength, 0 to 1 (default 1; 0 = off).")] float? lips,
         [FromForm, Range(0.0, 1.0), Description("Eye makeup strength, 0 to 1 (default 1; 0 = off).")] float? eyes,
         [FromForm, Range(0.0, 1.0), Description("Eyebrow strength, 0 to 1 (default 1; 0 = off).")] float? brows,
-        [FromForm, Range(0.0, 1.0), Description("Skin/foundation strength, 0 to 1 (default 1; 0 = off).")] float? skin,
+        [FromForm, Range(0.0, 1.0), Description("Skin strength: foundation and blush, 0 to 1 (default 1; 0 = off).")] float? skin,
         [FromForm, Range(0, 1000), Description("Index of the source face, largest first (default 0).")] int? sourceFace,
         [FromForm, Range(0, 1000), Description("Index of the reference face, largest first (default 0).")] int? referenceFace,
         [FromForm, AllowedValues("png", "jpeg", null), Description("png or jpeg (default: from Accept, else png).")] string? format,

@@ -21,6 +21,28 @@ public sealed record ClassicalEngineOptions
     public float FoundationLightness { get; init; } = 0.5f;
 
     /// <summary>
+    /// Blush (<see cref="BlushLayer"/>): the share of the colour the pose-corrected reference's cheeks have over its
+    /// plain skin that the source's cheeks take, at skin strength 1; 0 turns it off. Unlike the foundation it is taken
+    /// by place.
+    /// </summary>
+    public float BlushAmount { get; init; } = 1f;
+
+    /// <summary>
+    /// Share of the source's own cheek colour over its plain skin (a natural flush) taken away before the blush goes on:
+    /// 1 leaves the cheeks with exactly the reference's colour over the plain skin, 0 lays the blush over the flush.
+    /// </summary>
+    public float BlushEvensOwn { get; init; } = 0.5f;
+
+    /// <summary>Gaussian sigma of the cheeks' colour pattern, a fraction of the crop side (10 px at 512).</summary>
+    public double BlushSigma { get; init; } = 1 / 50.0;
+
+    /// <summary>Sigma of the cheek zones' outward feather, a fraction of the crop side (13 px at 512).</summary>
+    public double CheekFeather { get; init; } = 1 / 40.0;
+
+    /// <summary>Largest blush change per chroma channel, in CIELAB units: a strong stage blush, not paint.</summary>
+    public float MaxBlushChange { get; init; } = 15f;
+
+    /// <summary>
     /// Skin anchoring, per region: the reference's region colours are shifted by this fraction of the difference
     /// between the two skins (source skin mean − reference skin mean, in CIELAB) before matching, within
     /// <see cref="AnchorLimit"/>. 0 copies the reference's colour as it is; 1 transfers only how the region differs

@@ -123,7 +123,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // The regions the passes changed: the mean correction follows the transfer, never paints a region it skipped.
         var transferred = new HashSet<MakeupRegion>();
         Rect cells = default;
-        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
+        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
 
         // The thin regions' changes at full resolution, each already weighted by its feather.
         var layers = new List<FineLayer>(fine.Count);
@@ -284,7 +284,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// Eye shadow and foundation on the coarse grid. Returns the change as a BGR difference over the grid cells
     /// <paramref name="cells"/> (exactly 0 where nothing changed), or null when no region changed anything.
     /// </summary>
-    private Mat? CoarsePass(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low,
+    private Mat? CoarsePass(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
         Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Vec3f skinShift, ISet<MakeupRegion> transferred, out Rect cells)
     {
         cells = default;
@@ -320,12 +320,35 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             Cv2.Divide(deltaC, norm3, deltaC);
         }
 
+        AddBlush(jobs, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, delta, cells);
+
         // The change as a BGR difference on the coarse grid, g(base + Δ) − g(base), g = Lab→BGR. The base here is a
         // light blur of the coarse source: Lab→BGR is curved, so linearising it at the grainy pixels themselves would
         // turn their grain into grain of the difference and scramble the source's texture once it is added back.
         using var smoothLab = new Mat();
         Cv2.GaussianBlur(srcLabC, smoothLab, new Size(0, 0), 1.0);
         return LabChangeToBgr(smoothLab, deltaC, featherSumC);
+    }
+
+    /// <summary>
+    /// The blush (<see cref="BlushLayer"/>) added to the coarse change, on top of the foundation: it goes with the skin's
+    /// strength and only where the foundation ran, so the skin's feather already covers every pixel it reaches.
+    /// </summary>
+    private void AddBlush(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
+        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Mat delta, Rect cells)
+    {
+        if (jobs.Find(j => j.Region == MakeupRegion.Skin) is not { } skin || !(_options.BlushAmount > 0)) return;
+        using var srcCheeks = CoarseGrid.Shrink(srcRegions.Cheeks, work, low);
+        using var refCheeks = CoarseGrid.Shrink(refRegions.Cheeks, work, low);
+        if (Cv2.CountNonZero(srcCheeks) == 0) return;
+        int side = Math.Max(srcRegions.Skin.Width, srcRegions.Skin.Height);
+        using var change = BlushLayer.Change(srcLab, srcSkin, srcCheeks, refLab, refSkin, refCheeks,
+            skin.Strength * _options.BlushAmount, _options.BlushEvensOwn,
+            Math.Max(0.5, _options.BlushSigma * side / q), Math.Max(0.5, _options.CheekFeather * side / q), _options.MaxBlushChange);
+        if (change is null) return;
+        using var part = change[cells];
+        using var target = delta[cells];
+        Cv2.Add(target, part, target);
     }
 
     /// <summary>g(base + Δ) − g(base), g = Lab→BGR, set to exactly 0 where <paramref name="weight"/> is 0.</summary>
@@ -645,30 +668,10 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// </summary>
     private static Vec3f SkinDifference(Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin)
     {
-        var s = WeightedMean(srcLab, srcSkin, out double sw);
-        var r = WeightedMean(refLab, refSkin, out double rw);
+        var s = CoarseGrid.WeightedMean(srcLab, srcSkin, out double sw);
+        var r = CoarseGrid.WeightedMean(refLab, refSkin, out double rw);
         if (sw < 16 || rw < 16) return default;
         return new Vec3f((float)(s.Item0 - r.Item0), (float)(s.Item1 - r.Item1), (float)(s.Item2 - r.Item2));
-    }
-
-    private static unsafe Vec3d WeightedMean(Mat lab, Mat cover, out double total)
-    {
-        double s0 = 0, s1 = 0, s2 = 0;
-        total = 0;
-        int rows = lab.Rows, cols = lab.Cols;
-        for (int y = 0; y < rows; y++)
-        {
-            float* p = (float*)lab.Ptr(y);
-            float* m = (float*)cover.Ptr(y);
-            for (int x = 0; x < cols; x++)
-            {
-                float w = m[x];
-                if (w <= 0) continue;
-                s0 += w * p[3 * x]; s1 += w * p[3 * x + 1]; s2 += w * p[3 * x + 2];
-                total += w;
-            }
-        }
-        return total > 0 ? new Vec3d(s0 / total, s1 / total, s2 / total) : default;
     }
 
     private static Rect CoverRect(Mat cover, int margin)

@@ -143,4 +143,25 @@ internal static class CoarseGrid
         using var targetPart = target[clipped];
         sum.ConvertTo(targetPart, MatType.CV_8UC3);
     }
+
+    /// <summary>Mean of a three-channel float grid weighted by a cover (CV_32FC1); <paramref name="total"/> is the weights' sum, 0 giving a zero mean.</summary>
+    public static unsafe Vec3d WeightedMean(Mat lab, Mat cover, out double total)
+    {
+        double s0 = 0, s1 = 0, s2 = 0;
+        total = 0;
+        int rows = lab.Rows, cols = lab.Cols;
+        for (int y = 0; y < rows; y++)
+        {
+            float* p = (float*)lab.Ptr(y);
+            float* m = (float*)cover.Ptr(y);
+            for (int x = 0; x < cols; x++)
+            {
+                float w = m[x];
+                if (w <= 0) continue;
+                s0 += w * p[3 * x]; s1 += w * p[3 * x + 1]; s2 += w * p[3 * x + 2];
+                total += w;
+            }
+        }
+        return total > 0 ? new Vec3d(s0 / total, s1 / total, s2 / total) : default;
+    }
 }

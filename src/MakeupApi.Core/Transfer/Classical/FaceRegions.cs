@@ -13,6 +13,7 @@ internal sealed class FaceRegions : IDisposable
     public required Mat EyeBand { get; init; }  // eye-shadow band around both eyes, skin pixels only
     public required Mat Brows { get; init; }
     public required Mat Skin { get; init; }     // skin + nose, minus the eye band: where foundation goes
+    public required Mat Cheeks { get; init; }   // the skin of both cheek zones (CheekZones), inside Skin: where blush goes
     public required Mat Protect { get; init; }  // eyeballs, mouth interior, glasses: never tinted
 
     public Mat this[MakeupRegion region] => region switch
@@ -30,6 +31,7 @@ internal sealed class FaceRegions : IDisposable
         EyeBand.Dispose();
         Brows.Dispose();
         Skin.Dispose();
+        Cheeks.Dispose();
         Protect.Dispose();
     }
 
@@ -52,12 +54,18 @@ internal sealed class FaceRegions : IDisposable
                 Cv2.BitwiseNot(band, notBand);
                 Cv2.BitwiseAnd(skin, notBand, skin);
             }
+            var cheeks = Track(created, CheekZones(labels.Size(), ibug68));
+            using (var plainSkin = LabelMask(labels, FaceLabel.Skin))
+            {
+                Cv2.BitwiseAnd(cheeks, plainSkin, cheeks);
+                Cv2.BitwiseAnd(cheeks, skin, cheeks);
+            }
             if (valid is not null)
             {
-                foreach (var m in new[] { lips, brows, skin, band })
+                foreach (var m in new[] { lips, brows, skin, band, cheeks })
                     Cv2.BitwiseAnd(m, valid, m);
             }
-            return new FaceRegions { Lips = lips, EyeBand = band, Brows = brows, Skin = skin, Protect = protect };
+            return new FaceRegions { Lips = lips, EyeBand = band, Brows = brows, Skin = skin, Cheeks = cheeks, Protect = protect };
         }
         catch
         {
@@ -124,6 +132,22 @@ internal sealed class FaceRegions : IDisposable
         using var skin = LabelMask(labels, FaceLabel.Skin);
         Cv2.BitwiseAnd(band, skin, band);
         return band;
+    }
+
+    /// <summary>
+    /// Where blush sits: per side, the cheek between the lower lid, the nose's wing, the mouth's corner and the jaw
+    /// (iBUG 68 points 1, 36, 41, 40, 31, 48, 3, 2 on the image's left; 15, 45, 46, 47, 35, 54, 13, 14 on its right),
+    /// filled as polygons (0/255). It stops at the mouth's corner: below it men's stubble and the jaw's shadow are no
+    /// cheek colour. Empty without landmarks.
+    /// </summary>
+    public static Mat CheekZones(Size size, IReadOnlyList<Point2f>? ibug68)
+    {
+        var zones = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        if (ibug68 is not { Count: 68 }) return zones;
+        int[][] sides = [[1, 36, 41, 40, 31, 48, 3, 2], [15, 45, 46, 47, 35, 54, 13, 14]];
+        var polygons = sides.Select(side => side.Select(i => new Point((int)Math.Round(ibug68[i].X), (int)Math.Round(ibug68[i].Y))).ToArray());
+        Cv2.FillPoly(zones, polygons, Scalar.All(255));
+        return zones;
     }
 
     /// <summary>Upper and lower lip (0/255).</summary>

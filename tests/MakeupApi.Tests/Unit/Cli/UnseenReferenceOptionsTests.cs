@@ -46,6 +46,18 @@ public sealed class UnseenReferenceOptionsTests
         Assert.Contains($"--foundation-sigma is a share of the crop's side from 0 to 1, not {sigma}", _errors.ToString());
     }
 
+    [Theory]
+    [InlineData("0.5")]
+    [InlineData("1.5,0.5")]
+    [InlineData("0.5,-1")]
+    public void Compare_engines_refuses_a_blush_setting_outside_two_shares_before_loading_models(string blush)
+    {
+        int code = Run(CompareEnginesCommand.Command, "--blush", blush);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--blush is AMOUNT,EVEN, each from 0 to 1, not {blush}", _errors.ToString());
+    }
+
     [Fact]
     public void Compare_engines_refuses_a_missing_used_pairs_file_before_loading_models()
     {

@@ -54,6 +54,31 @@ public sealed class ColorReturnTests
     }
 
     [Fact]
+    public void Apply_KeepsABlushOnTheCheeksAndReturnsTheirShareOfACast()
+    {
+        // A result whose only change is a blush on the cheeks keeps it; one with a cast over the whole face gets the
+        // cast back out of the cheeks as out of the rest of the skin, though the cheeks are not measured.
+        var (source, labels) = DrawnFace(Size, Bare);
+        var landmarks = DrawnLandmarks(Size);
+        var (driftedSource, driftedLabels, drifted) = Drifted();
+        using var blushed = source.Clone();
+        PaintBlush(blushed, labels, new Scalar(150, 140, 235));
+        using (source) using (labels) using (driftedSource) using (driftedLabels) using (drifted)
+        using (var keeps = new ColorReturn().Apply(source, blushed, labels, landmarks, strength: 1))
+        using (var returns = new ColorReturn().Apply(source, drifted, labels, landmarks, strength: 1))
+        using (var regions = FaceRegions.Build(labels, landmarks))
+        {
+            double A(Mat image) => Ciede2000.MeanLab(image, regions.Cheeks)!.Value.Item1;
+            double blush = A(blushed) - A(source);
+            Assert.True(blush > 3, $"the blush adds {blush:F1} a* to the cheeks");
+            Assert.True(A(keeps) - A(source) >= 0.9 * blush, $"kept {A(keeps) - A(source):F1} of {blush:F1}");
+            double before = Ciede2000.Delta(Ciede2000.MeanLab(drifted, regions.Cheeks)!.Value, Ciede2000.MeanLab(source, regions.Cheeks)!.Value);
+            double after = Ciede2000.Delta(Ciede2000.MeanLab(returns, regions.Cheeks)!.Value, Ciede2000.MeanLab(source, regions.Cheeks)!.Value);
+            Assert.True(after < 0.25 * before, $"cheeks ΔE00 to the source {before:F1} -> {after:F1}");
+        }
+    }
+
+    [Fact]
     public void Apply_KeepsTheLipsHueAndLeavesTheBackgroundAlone()
     {
         var (source, labels, result) = Drifted();

@@ -65,6 +65,31 @@ public sealed class FaceRegionsTests
         }
     }
 
+    [Fact]
+    public void Cheeks_are_plain_skin_on_both_sides_below_the_eyes_and_above_the_mouth_corners_and_empty_without_landmarks()
+    {
+        var (image, labels) = DrawnFace(256, Bare);
+        using (image) using (labels)
+        using (var r = FaceRegions.Build(labels, DrawnLandmarks(256)))
+        using (var without = FaceRegions.Build(labels, null))
+        using (var nose = Classes(labels, FaceLabel.Nose))
+        {
+            Assert.Equal(0, Cv2.CountNonZero(without.Cheeks));
+            using var outsideSkin = new Mat();
+            Cv2.Subtract(r.Cheeks, r.Skin, outsideSkin);
+            Assert.Equal(0, Cv2.CountNonZero(outsideSkin));
+            Assert.Equal(0, CountAnd(r.Cheeks, nose));
+            Assert.Equal(0, CountAnd(r.Cheeks, r.EyeBand));
+            // Both sides, each a sizeable patch, between the lower lids (y 118) and the mouth's corners (y 185).
+            using var left = r.Cheeks[new Rect(0, 0, 128, 256)];
+            using var right = r.Cheeks[new Rect(128, 0, 128, 256)];
+            Assert.True(Cv2.CountNonZero(left) > 1000 && Cv2.CountNonZero(right) > 1000, $"{Cv2.CountNonZero(left)} and {Cv2.CountNonZero(right)} px");
+            var box = Cv2.BoundingRect(r.Cheeks);
+            Assert.InRange(box.Top, 110, 140);
+            Assert.InRange(box.Bottom, 160, 190);
+        }
+    }
+
     private static int CountAnd(Mat a, Mat b)
     {
         using var both = new Mat();

@@ -64,6 +64,38 @@ internal static class TransferTestImages
         return (image, labels);
     }
 
+    /// <summary>
+    /// iBUG 68 points of <see cref="DrawnFace"/> at <paramref name="size"/>, where the drawing has them: the jaw beside
+    /// the cheeks (1-3, 13-15), the nose's wings (31, 35), the eyes' corners and lower lids (36, 40-42, 45-47) and the
+    /// mouth's corners (48, 54); the other points sit at the nose's tip. Enough for the cheek zones
+    /// (FaceRegions.CheekZones).
+    /// </summary>
+    internal static Point2f[] DrawnLandmarks(int size)
+    {
+        float s = size / 256f;
+        var points = Enumerable.Repeat(new Point2f(128 * s, 160 * s), 68).ToArray();
+        void Set(int i, double x, double y) => points[i] = new Point2f((float)(x * s), (float)(y * s));
+        Set(1, 52, 125); Set(2, 54, 145); Set(3, 58, 165);
+        Set(15, 204, 125); Set(14, 202, 145); Set(13, 198, 165);
+        Set(36, 78, 112); Set(41, 87, 118); Set(40, 103, 118); Set(39, 112, 112);
+        Set(42, 144, 112); Set(47, 153, 118); Set(46, 169, 118); Set(45, 178, 112);
+        Set(31, 118, 160); Set(35, 138, 160);
+        Set(48, 102, 185); Set(54, 154, 185);
+        return points;
+    }
+
+    /// <summary>Paints a round blush of <paramref name="colour"/> (BGR) on each cheek of a <see cref="DrawnFace"/>, on the skin only.</summary>
+    internal static void PaintBlush(Mat image, Mat labels, Scalar colour)
+    {
+        float s = image.Width / 256f;
+        using var blush = new Mat(image.Size(), MatType.CV_8UC1, Scalar.All(0));
+        foreach (var cx in new[] { 80.0, 176.0 })
+            blush.Circle(new Point((int)Math.Round(cx * s), (int)Math.Round(145 * s)), (int)Math.Round(14 * s), Scalar.All(255), -1);
+        using var skin = Classes(labels, FaceLabel.Skin);
+        Cv2.BitwiseAnd(blush, skin, blush);
+        image.SetTo(colour, blush);
+    }
+
     /// <summary>A square of skin-like colour with a fixed random texture (+-10 levels), float BGR 0..255.</summary>
     internal static Mat TexturedSkin(int size, int seed = 5)
     {

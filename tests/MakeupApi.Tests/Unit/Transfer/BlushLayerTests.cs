@@ -1,0 +1,145 @@
+using MakeupApi.Evaluation;
+using MakeupApi.Transfer;
+using MakeupApi.Transfer.Classical;
+using OpenCvSharp;
+using static MakeupApi.Tests.Unit.Transfer.TransferTestImages;
+
+namespace MakeupApi.Tests.Unit.Transfer;
+
+public sealed class BlushLayerTests
+{
+    private const int Grid = 96;
+
+    /// <summary>Plain skin (BGR) of the grids, and a pink of the same lightness class for blush.</summary>
+    private static readonly Scalar Skin = new(150, 170, 215);
+    private static readonly Scalar Pink = new(150, 140, 225);
+
+    /// <summary>A skin-coloured grid (float CIELAB) with the given BGR painted on both cheek discs.</summary>
+    private static Mat LabGrid(Scalar skin, Scalar? cheeks = null, double shadeRightHalf = 1)
+    {
+        using var bgr = new Mat(Grid, Grid, MatType.CV_8UC3, skin);
+        if (cheeks is { } c) using (var discs = CheekDiscs()) bgr.SetTo(c, discs);
+        using var f = new Mat();
+        bgr.ConvertTo(f, MatType.CV_32FC3, 1 / 255.0);
+        if (shadeRightHalf != 1)
+            using (var right = f[new Rect(Grid / 2, 0, Grid / 2, Grid)]) Cv2.Multiply(right, Scalar.All(shadeRightHalf), right);
+        var lab = new Mat();
+        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
+        return lab;
+    }
+
+    private static Mat CheekDiscs()
+    {
+        var discs = new Mat(Grid, Grid, MatType.CV_8UC1, Scalar.All(0));
+        discs.Circle(new Point(24, 56), 10, Scalar.All(255), -1);
+        discs.Circle(new Point(72, 56), 10, Scalar.All(255), -1);
+        return discs;
+    }
+
+    private static Mat Cover(Mat mask)
+    {
+        var cover = new Mat();
+        mask.ConvertTo(cover, MatType.CV_32FC1, 1 / 255.0);
+        return cover;
+    }
+
+    private static Mat Full(float value) => new(Grid, Grid, MatType.CV_32FC1, Scalar.All(value));
+
+    private static Mat? Change(Mat srcLab, Mat refLab, float evenOwn = 0.5f, Mat? refSkin = null)
+    {
+        using var skin = Full(1);
+        using var discs = CheekDiscs();
+        using var cheeks = Cover(discs);
+        return BlushLayer.Change(srcLab, skin, cheeks, refLab, refSkin ?? skin, cheeks, 1f, evenOwn, 1.5, 2, 25f);
+    }
+
+    private static float A(Mat change, int x, int y) => change.At<Vec3f>(y, x).Item1;
+
+    private static double LabA(Mat lab, int x, int y) => lab.At<Vec3f>(y, x).Item1;
+
+    [Fact]
+    public void A_reference_blush_lands_on_the_source_cheeks_and_nowhere_away_from_them()
+    {
+        using var src = LabGrid(Skin);
+        using var refr = LabGrid(Skin, Pink);
+        using var change = Change(src, refr)!;
+        double blush = LabA(refr, 24, 56) - LabA(refr, 48, 10);
+        Assert.True(blush > 8, $"the drawn blush adds {blush:F1} a*");
+        // The cheeks take the blush's a* per unit of lightness at their own lightness. The drawn pink is 6 L* darker
+        // than the skin, which the layer leaves alone, so the same ratio gives a little more a* than the pink has
+        // (22.7 for 19.8).
+        var skin = refr.At<Vec3f>(10, 48);
+        var pink = refr.At<Vec3f>(56, 24);
+        double expected = (pink.Item1 / pink.Item0 - skin.Item1 / skin.Item0) * src.At<Vec3f>(56, 24).Item0;
+        Assert.InRange(A(change, 24, 56), 0.9 * expected, 1.05 * expected);
+        Assert.InRange(A(change, 72, 56), 0.9 * expected, 1.05 * expected);
+        // The forehead, far from both cheeks, is left alone, and lightness is never touched.
+        Assert.Equal(0f, A(change, 48, 5));
+        Assert.Equal(0f, change.At<Vec3f>(56, 24).Item0);
+    }
+
+    [Fact]
+    public void Shade_on_half_the_reference_gives_the_source_almost_no_colour()
+    {
+        // No blush, but the right half of the reference lies in shade (60% of the light): its a* and b* fall with
+        // its lightness. Taken as a* and b* themselves, that would grey one cheek and redden the other by about 2.5.
+        using var src = LabGrid(Skin);
+        using var refr = LabGrid(Skin, shadeRightHalf: 0.6);
+        using var change = Change(src, refr)!;
+        double rawGap = LabA(refr, 24, 56) - LabA(refr, 72, 56);
+        Assert.True(rawGap > 3, $"the shade moves a* by {rawGap:F1}");
+        foreach (var (x, y) in new[] { (24, 56), (72, 56) })
+        {
+            var d = change.At<Vec3f>(y, x);
+            Assert.True(Math.Abs(d.Item1) < 1 && Math.Abs(d.Item2) < 1, $"cheek at {x}: a* {d.Item1:F2}, b* {d.Item2:F2}");
+        }
+    }
+
+    [Fact]
+    public void The_source_own_flush_is_evened_by_the_set_share()
+    {
+        using var src = LabGrid(Skin, Pink);
+        using var refr = LabGrid(Skin);
+        double flush = LabA(src, 24, 56) - LabA(src, 48, 10);
+        using (var none = Change(src, refr, evenOwn: 0)!) Assert.True(Math.Abs(A(none, 24, 56)) < 0.3, $"evenOwn 0: {A(none, 24, 56):F2}");
+        using (var half = Change(src, refr, evenOwn: 0.5f)!) Assert.InRange(A(half, 24, 56), -0.6 * flush, -0.4 * flush);
+        using (var all = Change(src, refr, evenOwn: 1)!) Assert.InRange(A(all, 24, 56), -1.1 * flush, -0.85 * flush);
+    }
+
+    [Fact]
+    public void A_cheek_the_reference_does_not_show_takes_no_blush()
+    {
+        // The reference's left cheek is hidden (hair, the warp's hole): its skin cover is 0 there.
+        using var src = LabGrid(Skin);
+        using var refr = LabGrid(Skin, Pink);
+        using var refSkin = Full(1);
+        using (var hidden = refSkin[new Rect(0, 30, 42, 50)]) hidden.SetTo(Scalar.All(0));
+        using var change = Change(src, refr, refSkin: refSkin)!;
+        Assert.True(Math.Abs(A(change, 24, 56)) < 0.5, $"hidden cheek: {A(change, 24, 56):F2}");
+        Assert.True(A(change, 72, 56) > 5, $"shown cheek: {A(change, 72, 56):F2}");
+    }
+
+    [Fact]
+    public void The_engine_puts_a_reference_blush_on_a_drawn_face_only_when_blush_is_on()
+    {
+        var (src, labels) = DrawnFace(256, Bare);
+        var (refImage, refLabels) = DrawnFace(256, MadeUp);
+        var landmarks = DrawnLandmarks(256);
+        PaintBlush(refImage, refLabels, new Scalar(165, 150, 240));
+        using (src) using (labels) using (refImage) using (refLabels)
+        using (var warped = Unwarped(refImage, refLabels))
+        using (var with = new ClassicalMakeupEngine().Transfer(src, labels, landmarks, warped, RegionStrengths.All))
+        using (var without = new ClassicalMakeupEngine(new ClassicalEngineOptions { BlushAmount = 0 }).Transfer(src, labels, landmarks, warped, RegionStrengths.All))
+        using (var regions = FaceRegions.Build(labels, landmarks))
+        using (var plain = new Mat())
+        {
+            Cv2.Subtract(regions.Skin, regions.Cheeks, plain);
+            double Flush(Mat image) => Ciede2000.MeanLab(image, regions.Cheeks)!.Value.Item1 - Ciede2000.MeanLab(image, plain)!.Value.Item1;
+            double target = Flush(refImage), before = Flush(src);
+            Assert.True(target - before > 4, $"the reference's cheeks are {target - before:F1} a* redder over its skin than the source's");
+            double Moved(Mat output) => (Flush(output) - before) / (target - before);
+            Assert.True(Moved(with) >= 0.6, $"with blush: {Moved(with):P0} of the way");
+            Assert.True(Math.Abs(Moved(without)) < 0.1, $"without: {Moved(without):P0}");
+        }
+    }
+}
