@@ -3,12 +3,20 @@ using OpenCvSharp;
 
 namespace MakeupApi.Transfer;
 
-/// <summary>How strongly each region takes the reference's makeup, each in [0, 1].</summary>
-public sealed record RegionStrengths(float Lips = 1f, float Eyes = 1f, float Brows = 1f, float Skin = 1f)
+/// <summary>
+/// How strongly each region takes the reference's makeup, each in [0, 1]. <paramref name="Blush"/>, the cheeks' colour
+/// (the classical engine's blush layer), follows <paramref name="Skin"/> unless set: it is part of the skin's makeup,
+/// and "skin 0" has always meant the skin left alone.
+/// </summary>
+public sealed record RegionStrengths(float Lips = 1f, float Eyes = 1f, float Brows = 1f, float Skin = 1f, float? Blush = null)
 {
     public static RegionStrengths All { get; } = new();
-    public RegionStrengths Scale(float intensity) => new(Lips * intensity, Eyes * intensity, Brows * intensity, Skin * intensity);
-    public bool IsZero => Lips <= 0 && Eyes <= 0 && Brows <= 0 && Skin <= 0;
+
+    /// <summary>The blush's strength: <see cref="Blush"/> when set, else <see cref="Skin"/>'s.</summary>
+    public float BlushOrSkin => Blush ?? Skin;
+
+    public RegionStrengths Scale(float intensity) => new(Lips * intensity, Eyes * intensity, Brows * intensity, Skin * intensity, Blush * intensity);
+    public bool IsZero => Lips <= 0 && Eyes <= 0 && Brows <= 0 && Skin <= 0 && BlushOrSkin <= 0;
 }
 
 /// <summary>The reference face warped onto the source's geometry by pose correction. Owns its Mats.</summary>

@@ -83,7 +83,8 @@ public static class MakeupEndpoints
         [FromForm, Range(0.0, 1.0), Description("Lip makeup strength, 0 to 1 (default 1; 0 = off).")] float? lips,
         [FromForm, Range(0.0, 1.0), Description("Eye makeup strength, 0 to 1 (default 1; 0 = off).")] float? eyes,
         [FromForm, Range(0.0, 1.0), Description("Eyebrow strength, 0 to 1 (default 1; 0 = off).")] float? brows,
-        [FromForm, Range(0.0, 1.0), Description("Skin strength: foundation and blush, 0 to 1 (default 1; 0 = off).")] float? skin,
+        [FromForm, Range(0.0, 1.0), Description("Skin/foundation strength, 0 to 1 (default 1; 0 = off).")] float? skin,
+        [FromForm, Range(0.0, 1.0), Description("Blush strength, 0 to 1 (default: the skin strength; 0 = off). The classical engine's; the generator's cheeks follow skin.")] float? blush,
         [FromForm, Range(0, 1000), Description("Index of the source face, largest first (default 0).")] int? sourceFace,
         [FromForm, Range(0, 1000), Description("Index of the reference face, largest first (default 0).")] int? referenceFace,
         [FromForm, AllowedValues("png", "jpeg", null), Description("png or jpeg (default: from Accept, else png).")] string? format,
@@ -99,9 +100,10 @@ public static class MakeupEndpoints
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(reference);
 
-        var regions = new RegionStrengths(lips ?? 1f, eyes ?? 1f, brows ?? 1f, skin ?? 1f);
+        var regions = new RegionStrengths(lips ?? 1f, eyes ?? 1f, brows ?? 1f, skin ?? 1f, blush);
         foreach (var (name, value) in (ReadOnlySpan<(string, float)>)
-                 [("intensity", intensity ?? 1f), ("lips", regions.Lips), ("eyes", regions.Eyes), ("brows", regions.Brows), ("skin", regions.Skin)])
+                 [("intensity", intensity ?? 1f), ("lips", regions.Lips), ("eyes", regions.Eyes), ("brows", regions.Brows), ("skin", regions.Skin),
+                  ("blush", regions.BlushOrSkin)])
         {
             // Written so that NaN, which compares false with everything, is refused too.
             if (!(value is >= 0f and <= 1f))

@@ -70,7 +70,7 @@ public sealed class OperationsTests(ApiFactory factory) : IClassFixture<ApiFacto
         }
         Assert.Equal(["reference", "source"], transfer.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order());
         var properties = transfer.GetProperty("properties");
-        foreach (var field in new[] { "intensity", "lips", "eyes", "brows", "skin" })
+        foreach (var field in new[] { "intensity", "lips", "eyes", "brows", "skin", "blush" })
         {
             Assert.Equal("number", properties.GetProperty(field).GetProperty("type").GetString());
             Assert.Equal(0, properties.GetProperty(field).GetProperty("minimum").GetDouble());

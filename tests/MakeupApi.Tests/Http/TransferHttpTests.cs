@@ -31,6 +31,21 @@ public sealed partial class TransferHttpTests(ApiFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task Blush_has_its_own_strength_and_follows_skin_when_omitted()
+    {
+        var pipeline = new RecordingPipeline();
+        using var client = factory.WithPipeline(pipeline).CreateClient();
+        using (var response = await client.PostAsync("/transfer", Form.Transfer(Png, Png, ("skin", "0"), ("blush", "0.6"))))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new MakeupApi.Transfer.RegionStrengths(1f, 1f, 1f, 0f, 0.6f), pipeline.LastOptions!.Regions);
+        Assert.Equal(0.6f, pipeline.LastOptions!.Regions.BlushOrSkin);
+
+        using (var response = await client.PostAsync("/transfer", Form.Transfer(Png, Png, ("skin", "0.3"))))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0.3f, pipeline.LastOptions!.Regions.BlushOrSkin);
+    }
+
+    [Fact]
     public async Task Omitted_fields_default_to_full_strength_largest_faces_auto_engine_and_png()
     {
         var pipeline = new RecordingPipeline();

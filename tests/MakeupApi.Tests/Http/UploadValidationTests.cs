@@ -89,6 +89,7 @@ public sealed class UploadValidationTests(ApiFactory factory) : IClassFixture<Ap
     [InlineData("intensity", "NaN")]
     [InlineData("lips", "2")]
     [InlineData("skin", "-1")]
+    [InlineData("blush", "1.01")]
     [InlineData("sourceFace", "-1")]
     [InlineData("engine", "magic")]
     [InlineData("format", "gif")]

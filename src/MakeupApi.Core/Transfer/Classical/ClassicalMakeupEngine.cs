@@ -96,7 +96,10 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // would otherwise be scattered over the source's cheeks by brightness rank.
         AddJob(coarse, MakeupRegion.Skin, strengths.Skin, _options.SkinFeather, 0f,
             _options.FoundationAmount * _options.FoundationLightness, _options.FoundationAmount, 0f, true, false, side, q);
-        if (fine.Count == 0 && coarse.Count == 0) return;
+        // Blush is the cheeks' colour, part of the skin's makeup: it has its own strength, which follows the skin's
+        // unless the caller sets it (RegionStrengths.Blush).
+        float blush = Math.Min(strengths.BlushOrSkin, 1f) * _options.BlushAmount;
+        if (fine.Count == 0 && coarse.Count == 0 && !(blush > 0)) return;
 
         using var srcRegions = FaceRegions.Build(sourceLabels, ibug68);
         // The reference has been warped onto the source's geometry, so the source's landmarks stand in for its own.
@@ -123,7 +126,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // The regions the passes changed: the mean correction follows the transfer, never paints a region it skipped.
         var transferred = new HashSet<MakeupRegion>();
         Rect cells = default;
-        using var coarseDelta = CoarsePass(coarse, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
+        using var coarseDelta = CoarsePass(coarse, blush, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
 
         // The thin regions' changes at full resolution, each already weighted by its feather.
         var layers = new List<FineLayer>(fine.Count);
@@ -281,14 +284,14 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     private const double Reach = 4;
 
     /// <summary>
-    /// Eye shadow and foundation on the coarse grid. Returns the change as a BGR difference over the grid cells
+    /// Eye shadow, foundation and blush on the coarse grid. Returns the change as a BGR difference over the grid cells
     /// <paramref name="cells"/> (exactly 0 where nothing changed), or null when no region changed anything.
     /// </summary>
-    private Mat? CoarsePass(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
+    private Mat? CoarsePass(List<RegionJob> jobs, float blush, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
         Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Vec3f skinShift, ISet<MakeupRegion> transferred, out Rect cells)
     {
         cells = default;
-        if (jobs.Count == 0) return null;
+        if (jobs.Count == 0 && !(blush > 0)) return null;
         using var delta = new Mat(low, MatType.CV_32FC3, Scalar.All(0));
         using var featherSum = new Mat(low, MatType.CV_32FC1, Scalar.All(0));
         Rect? touched = null; // coarse-grid rectangle the regions changed
@@ -302,6 +305,10 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
                 transferred.Add(job.Region);
             }
         }
+        using var blushChange = blush > 0 ? Blush(blush, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin) : null;
+        using var blushed = blushChange is null ? null : ChangedCells(blushChange);
+        if (blushed is not null && Cv2.BoundingRect(blushed) is { Width: > 0, Height: > 0 } blushRect)
+            touched = touched is null ? blushRect : touched.Value | blushRect;
         if (touched is null) return null;
 
         // Only the changed part of the grid goes on; one cell of margin keeps the upsampling's interpolation exact.
@@ -320,7 +327,14 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
             Cv2.Divide(deltaC, norm3, deltaC);
         }
 
-        AddBlush(jobs, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, delta, cells);
+        // The blush goes on top of the foundation, not shared with it; its cells count as changed below.
+        if (blushChange is not null && blushed is not null)
+        {
+            using var part = blushChange[cells];
+            Cv2.Add(deltaC, part, deltaC);
+            using var blushedC = blushed[cells];
+            featherSumC.SetTo(Scalar.All(1), blushedC);
+        }
 
         // The change as a BGR difference on the coarse grid, g(base + Δ) − g(base), g = Lab→BGR. The base here is a
         // light blur of the coarse source: Lab→BGR is curved, so linearising it at the grainy pixels themselves would
@@ -331,24 +345,41 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     }
 
     /// <summary>
-    /// The blush (<see cref="BlushLayer"/>) added to the coarse change, on top of the foundation: it goes with the skin's
-    /// strength and only where the foundation ran, so the skin's feather already covers every pixel it reaches.
+    /// The blush's CIELAB change on the whole grid (<see cref="BlushLayer"/>), at <paramref name="strength"/>; null when
+    /// the source shows no cheeks (no landmarks) or either face too little plain skin.
     /// </summary>
-    private void AddBlush(List<RegionJob> jobs, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
-        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Mat delta, Rect cells)
+    private Mat? Blush(float strength, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
+        Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin)
     {
-        if (jobs.Find(j => j.Region == MakeupRegion.Skin) is not { } skin || !(_options.BlushAmount > 0)) return;
         using var srcCheeks = CoarseGrid.Shrink(srcRegions.Cheeks, work, low);
+        if (Cv2.CountNonZero(srcCheeks) == 0) return null;
         using var refCheeks = CoarseGrid.Shrink(refRegions.Cheeks, work, low);
-        if (Cv2.CountNonZero(srcCheeks) == 0) return;
         int side = Math.Max(srcRegions.Skin.Width, srcRegions.Skin.Height);
-        using var change = BlushLayer.Change(srcLab, srcSkin, srcCheeks, refLab, refSkin, refCheeks,
-            skin.Strength * _options.BlushAmount, _options.BlushEvensOwn,
+        return BlushLayer.Change(srcLab, srcSkin, srcCheeks, refLab, refSkin, refCheeks, strength, _options.BlushEvensOwn,
             Math.Max(0.5, _options.BlushSigma * side / q), Math.Max(0.5, _options.CheekFeather * side / q), _options.MaxBlushChange);
-        if (change is null) return;
-        using var part = change[cells];
-        using var target = delta[cells];
-        Cv2.Add(target, part, target);
+    }
+
+    /// <summary>The grid cells a three-channel change moves at all (0/255).</summary>
+    private static Mat ChangedCells(Mat change)
+    {
+        using var magnitude = new Mat();
+        using (var abs = new Mat())
+        {
+            Cv2.Absdiff(change, Scalar.All(0), abs);
+            var channels = abs.Split();
+            try
+            {
+                Cv2.Add(channels[0], channels[1], magnitude);
+                Cv2.Add(magnitude, channels[2], magnitude);
+            }
+            finally
+            {
+                foreach (var c in channels) c.Dispose();
+            }
+        }
+        var changed = new Mat();
+        Cv2.Compare(magnitude, 0, changed, CmpTypes.GT);
+        return changed;
     }
 
     /// <summary>g(base + Δ) − g(base), g = Lab→BGR, set to exactly 0 where <paramref name="weight"/> is 0.</summary>

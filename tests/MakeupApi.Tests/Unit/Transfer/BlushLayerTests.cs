@@ -120,6 +120,41 @@ public sealed class BlushLayerTests
     }
 
     [Fact]
+    public void Blush_follows_the_skin_strength_unless_set_and_works_with_the_skin_left_alone()
+    {
+        var (src, labels) = DrawnFace(256, Bare);
+        var (refImage, refLabels) = DrawnFace(256, MadeUp);
+        var landmarks = DrawnLandmarks(256);
+        PaintBlush(refImage, refLabels, new Scalar(165, 150, 240));
+        var engine = new ClassicalMakeupEngine();
+        using (src) using (labels) using (refImage) using (refLabels)
+        using (var warped = Unwarped(refImage, refLabels))
+        using (var regions = FaceRegions.Build(labels, landmarks))
+        using (var plain = new Mat())
+        {
+            Cv2.Subtract(regions.Skin, regions.Cheeks, plain);
+            double Flush(Mat image) => Ciede2000.MeanLab(image, regions.Cheeks)!.Value.Item1 - Ciede2000.MeanLab(image, plain)!.Value.Item1;
+            RegionStrengths Only(float skin, float? blush) => new(Lips: 0, Eyes: 0, Brows: 0, Skin: skin, Blush: blush);
+            // skin 0 alone still means the whole skin left alone, cheeks included.
+            using (var none = engine.Transfer(src, labels, landmarks, warped, Only(0, null)))
+                Assert.Equal(0, CountDifferentPixels(src, none));
+            // Blush alone: the cheeks take it, the plain skin stays the source's.
+            using (var blushOnly = engine.Transfer(src, labels, landmarks, warped, Only(0, 1)))
+            {
+                Assert.True(Flush(blushOnly) - Flush(src) > 4, $"blush alone added {Flush(blushOnly) - Flush(src):F1} a*");
+                using var far = new Mat();
+                using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new OpenCvSharp.Size(61, 61)))
+                    Cv2.Dilate(regions.Cheeks, far, kernel);
+                Cv2.BitwiseNot(far, far);
+                Assert.Equal(0, CountDifferentPixels(src, blushOnly, far));
+            }
+            // Foundation without blush: the cheeks keep their colour over the skin.
+            using (var noBlush = engine.Transfer(src, labels, landmarks, warped, Only(1, 0)))
+                Assert.True(Math.Abs(Flush(noBlush) - Flush(src)) < 1, $"foundation alone moved the cheeks {Flush(noBlush) - Flush(src):F1} a*");
+        }
+    }
+
+    [Fact]
     public void The_engine_puts_a_reference_blush_on_a_drawn_face_only_when_blush_is_on()
     {
         var (src, labels) = DrawnFace(256, Bare);
