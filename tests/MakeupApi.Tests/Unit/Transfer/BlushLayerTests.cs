@@ -119,62 +119,83 @@ public sealed class BlushLayerTests
         Assert.True(A(change, 72, 56) > 5, $"shown cheek: {A(change, 72, 56):F2}");
     }
 
+    /// <summary>
+    /// The bare drawn face with its landmarks, and the made-up one with a pink blush as its (unwarped) reference; the
+    /// cheeks' a* over the plain skin (<see cref="Flush"/>) on any image of that geometry. Owns every Mat.
+    /// </summary>
+    private sealed class BlushedPair : IDisposable
+    {
+        public Mat Source { get; }
+        public Mat Labels { get; }
+        public Mat Reference { get; }
+        public Point2f[] Landmarks { get; } = DrawnLandmarks(256);
+        public WarpedReference Warped { get; }
+        private readonly Mat _referenceLabels;
+        private readonly FaceRegions _regions;
+        private readonly Mat _plain = new();
+
+        public BlushedPair()
+        {
+            (Source, Labels) = DrawnFace(256, Bare);
+            (Reference, _referenceLabels) = DrawnFace(256, MadeUp);
+            PaintBlush(Reference, _referenceLabels, new Scalar(165, 150, 240));
+            Warped = Unwarped(Reference, _referenceLabels);
+            _regions = FaceRegions.Build(Labels, Landmarks);
+            Cv2.Subtract(_regions.Skin, _regions.Cheeks, _plain);
+        }
+
+        public Mat Cheeks => _regions.Cheeks;
+
+        public double Flush(Mat image) => Ciede2000.MeanLab(image, _regions.Cheeks)!.Value.Item1 - Ciede2000.MeanLab(image, _plain)!.Value.Item1;
+
+        public Mat Transfer(ClassicalMakeupEngine engine, RegionStrengths strengths) => engine.Transfer(Source, Labels, Landmarks, Warped, strengths);
+
+        public void Dispose()
+        {
+            foreach (var m in new[] { Source, Labels, Reference, _referenceLabels, _plain }) m.Dispose();
+            Warped.Dispose();
+            _regions.Dispose();
+        }
+    }
+
     [Fact]
     public void Blush_follows_the_skin_strength_unless_set_and_works_with_the_skin_left_alone()
     {
-        var (src, labels) = DrawnFace(256, Bare);
-        var (refImage, refLabels) = DrawnFace(256, MadeUp);
-        var landmarks = DrawnLandmarks(256);
-        PaintBlush(refImage, refLabels, new Scalar(165, 150, 240));
+        using var pair = new BlushedPair();
         var engine = new ClassicalMakeupEngine();
-        using (src) using (labels) using (refImage) using (refLabels)
-        using (var warped = Unwarped(refImage, refLabels))
-        using (var regions = FaceRegions.Build(labels, landmarks))
-        using (var plain = new Mat())
+        RegionStrengths Only(float skin, float? blush) => new(Lips: 0, Eyes: 0, Brows: 0, Skin: skin, Blush: blush);
+        // skin 0 alone still means the whole skin left alone, cheeks included.
+        using (var none = pair.Transfer(engine, Only(0, null)))
+            Assert.Equal(0, CountDifferentPixels(pair.Source, none));
+        // Blush alone: the cheeks take it, the skin further than 30 px from them stays the source's.
+        using (var blushOnly = pair.Transfer(engine, Only(0, 1)))
         {
-            Cv2.Subtract(regions.Skin, regions.Cheeks, plain);
-            double Flush(Mat image) => Ciede2000.MeanLab(image, regions.Cheeks)!.Value.Item1 - Ciede2000.MeanLab(image, plain)!.Value.Item1;
-            RegionStrengths Only(float skin, float? blush) => new(Lips: 0, Eyes: 0, Brows: 0, Skin: skin, Blush: blush);
-            // skin 0 alone still means the whole skin left alone, cheeks included.
-            using (var none = engine.Transfer(src, labels, landmarks, warped, Only(0, null)))
-                Assert.Equal(0, CountDifferentPixels(src, none));
-            // Blush alone: the cheeks take it, the plain skin stays the source's.
-            using (var blushOnly = engine.Transfer(src, labels, landmarks, warped, Only(0, 1)))
-            {
-                Assert.True(Flush(blushOnly) - Flush(src) > 4, $"blush alone added {Flush(blushOnly) - Flush(src):F1} a*");
-                using var far = new Mat();
-                using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new OpenCvSharp.Size(61, 61)))
-                    Cv2.Dilate(regions.Cheeks, far, kernel);
-                Cv2.BitwiseNot(far, far);
-                Assert.Equal(0, CountDifferentPixels(src, blushOnly, far));
-            }
-            // Foundation without blush: the cheeks keep their colour over the skin.
-            using (var noBlush = engine.Transfer(src, labels, landmarks, warped, Only(1, 0)))
-                Assert.True(Math.Abs(Flush(noBlush) - Flush(src)) < 1, $"foundation alone moved the cheeks {Flush(noBlush) - Flush(src):F1} a*");
+            double added = pair.Flush(blushOnly) - pair.Flush(pair.Source);
+            Assert.True(added > 4, $"blush alone added {added:F1} a*");
+            using var far = new Mat();
+            using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new OpenCvSharp.Size(61, 61)))
+                Cv2.Dilate(pair.Cheeks, far, kernel);
+            Cv2.BitwiseNot(far, far);
+            Assert.Equal(0, CountDifferentPixels(pair.Source, blushOnly, far));
+        }
+        // Foundation without blush: the cheeks keep their colour over the skin.
+        using (var noBlush = pair.Transfer(engine, Only(1, 0)))
+        {
+            double moved = pair.Flush(noBlush) - pair.Flush(pair.Source);
+            Assert.True(Math.Abs(moved) < 1, $"foundation alone moved the cheeks {moved:F1} a*");
         }
     }
 
     [Fact]
     public void The_engine_puts_a_reference_blush_on_a_drawn_face_only_when_blush_is_on()
     {
-        var (src, labels) = DrawnFace(256, Bare);
-        var (refImage, refLabels) = DrawnFace(256, MadeUp);
-        var landmarks = DrawnLandmarks(256);
-        PaintBlush(refImage, refLabels, new Scalar(165, 150, 240));
-        using (src) using (labels) using (refImage) using (refLabels)
-        using (var warped = Unwarped(refImage, refLabels))
-        using (var with = new ClassicalMakeupEngine().Transfer(src, labels, landmarks, warped, RegionStrengths.All))
-        using (var without = new ClassicalMakeupEngine(new ClassicalEngineOptions { BlushAmount = 0 }).Transfer(src, labels, landmarks, warped, RegionStrengths.All))
-        using (var regions = FaceRegions.Build(labels, landmarks))
-        using (var plain = new Mat())
-        {
-            Cv2.Subtract(regions.Skin, regions.Cheeks, plain);
-            double Flush(Mat image) => Ciede2000.MeanLab(image, regions.Cheeks)!.Value.Item1 - Ciede2000.MeanLab(image, plain)!.Value.Item1;
-            double target = Flush(refImage), before = Flush(src);
-            Assert.True(target - before > 4, $"the reference's cheeks are {target - before:F1} a* redder over its skin than the source's");
-            double Moved(Mat output) => (Flush(output) - before) / (target - before);
-            Assert.True(Moved(with) >= 0.6, $"with blush: {Moved(with):P0} of the way");
-            Assert.True(Math.Abs(Moved(without)) < 0.1, $"without: {Moved(without):P0}");
-        }
+        using var pair = new BlushedPair();
+        using var with = pair.Transfer(new ClassicalMakeupEngine(), RegionStrengths.All);
+        using var without = pair.Transfer(new ClassicalMakeupEngine(new ClassicalEngineOptions { BlushAmount = 0 }), RegionStrengths.All);
+        double target = pair.Flush(pair.Reference), before = pair.Flush(pair.Source);
+        Assert.True(target - before > 4, $"the reference's cheeks are {target - before:F1} a* redder over its skin than the source's");
+        double Moved(Mat output) => (pair.Flush(output) - before) / (target - before);
+        Assert.True(Moved(with) >= 0.6, $"with blush: {Moved(with):P0} of the way");
+        Assert.True(Math.Abs(Moved(without)) < 0.1, $"without: {Moved(without):P0}");
     }
 }
