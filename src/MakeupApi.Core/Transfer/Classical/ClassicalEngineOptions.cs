@@ -22,8 +22,8 @@ public sealed record ClassicalEngineOptions
 
     /// <summary>
     /// Blush (<see cref="BlushLayer"/>): the share of the colour the pose-corrected reference's cheeks have over its
-    /// plain skin that the source's cheeks take, at skin strength 1; 0 turns it off. Unlike the foundation it is taken
-    /// by place.
+    /// plain skin that the source's cheeks take, at blush strength 1 (RegionStrengths.BlushOrSkin); 0 turns it off.
+    /// Unlike the foundation it is taken by place.
     /// </summary>
     public float BlushAmount { get; init; } = 1f;
 
