@@ -10,10 +10,10 @@ namespace MakeupApi.Transfer.Classical;
 /// </summary>
 /// <remarks>
 /// Only chroma, and as chroma per unit of lightness (a*/L*, b*/L*): the reference photo's lighting changes L* and, in
-/// proportion, a* and b* (a shaded cheek of the same skin keeps a*/L* within about 5% for 20% less light, 10% for 40%;
-/// checked with OpenCV's sRGB→CIELAB on skin tones from L* 35 to 83), while a blush raises a* and b* against L*. So a
-/// half-shaded reference gives no blotch, and the source's own shading scales the blush it gets, as it would a
-/// real one. Lightness is left to the foundation.
+/// proportion, a* and b* (a shaded cheek of the same skin keeps a*/L* within 3.5% for 20% less light and 10% for 40%
+/// less; checked with OpenCV's sRGB→CIELAB on four skin tones of L* 38 to 83), while a blush raises a* and b* against
+/// L*. So a half-shaded reference gives no blotch, and the source's own shading scales the blush it gets, as it would
+/// a real one. Lightness is left to the foundation.
 /// </remarks>
 internal static class BlushLayer
 {
