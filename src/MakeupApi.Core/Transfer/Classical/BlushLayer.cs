@@ -63,15 +63,12 @@ internal static class BlushLayer
     /// </summary>
     private static void Pattern(Mat rel, Mat cover, double sigma, Mat pattern, Mat support)
     {
-        using var cover3 = new Mat();
-        Cv2.Merge([cover, cover, cover], cover3);
-        using var masked = new Mat();
-        Cv2.Multiply(rel, cover3, masked);
         if (sigma < 2 || rel.Width < 8 || rel.Height < 8)
         {
-            CoarseGrid.NormalizedBlurOfMasked(masked, cover, sigma, pattern, support);
+            CoarseGrid.NormalizedBlur(rel, cover, sigma, pattern, support);
             return;
         }
+        using var masked = CoarseGrid.Masked(rel, cover);
         var half = new Size((rel.Width + 1) / 2, (rel.Height + 1) / 2);
         using var maskedHalf = new Mat();
         Cv2.Resize(masked, maskedHalf, half, 0, 0, InterpolationFlags.Area);

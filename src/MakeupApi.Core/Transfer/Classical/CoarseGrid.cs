@@ -15,11 +15,18 @@ internal static class CoarseGrid
     /// </summary>
     public static void NormalizedBlur(Mat lab, Mat cover, double sigma, Mat baseOut, Mat support)
     {
+        using var masked = Masked(lab, cover);
+        NormalizedBlurOfMasked(masked, cover, sigma, baseOut, support);
+    }
+
+    /// <summary>X·M: three-channel values times a one-channel cover, the numerator of <see cref="NormalizedBlur"/>.</summary>
+    public static Mat Masked(Mat values, Mat cover)
+    {
         using var cover3 = new Mat();
         Cv2.Merge([cover, cover, cover], cover3);
-        using var masked = new Mat();
-        Cv2.Multiply(lab, cover3, masked);
-        NormalizedBlurOfMasked(masked, cover, sigma, baseOut, support);
+        var masked = new Mat();
+        Cv2.Multiply(values, cover3, masked);
+        return masked;
     }
 
     /// <summary>
