@@ -56,10 +56,14 @@ internal static class CompareEnginesCommand
             new("sheet", "FILE", "contact sheet image: source | reference | one column per engine (default: none)"),
             new("sheet-rows", "N", "rows on the sheet (default 6)"),
             new("color-return", "S", "colour-return strength (default: PipelineOptions' default)"),
+            new("min-reference-colour", "C", "leave out the pairs whose reference the service refuses as reference_without_colour, its face's " +
+                "colourfulness under C (default: PipelineOptions.MinReferenceColourfulness; 0 keeps every pair)"),
             new("eye-skin-anchor", "A", "the classical engine's eye-shadow skin anchoring, 0 to 1 (default: ClassicalEngineOptions.EyeSkinAnchor)"),
             new("anchor-limit", "L", "the classical engine's cap on skin anchoring, at least 0 (default: ClassicalEngineOptions.AnchorLimit)"),
             new("blush", "AMOUNT,EVEN", "the classical engine's blush: the share of the reference's cheek colour put on and the share of " +
                 "the source's own taken away first, each 0 to 1 (default: ClassicalEngineOptions.BlushAmount, BlushEvensOwn; an AMOUNT of 0 turns it off)"),
+            new("blush-balance", "F", "the classical engine's blush: how many times redder than the other the reference's redder cheek may be before its blush is " +
+                "scaled down, at least 1; off takes a one-sided reference blush (often shade) whole (default: ClassicalEngineOptions.BlushSideBalance)"),
             new("complexion-gap", "FROM,FULL", "skin lightness gaps (L*) over which both engines place the eye shadow (and the classical engine the brows, onto darker faces) on the source's own skin " +
                 "(default: ComplexionOptions.GapFrom, GapFull; 1000,1001 turns it off)"),
             new("foundation-sigma", "S", "the generator's skin layer: its change on the plain skin is averaged over a Gaussian of S times " +
@@ -89,6 +93,9 @@ internal static class CompareEnginesCommand
         double strength = cl.Get("color-return", (double)options.ColorReturnStrength);
         if (strength is < 0 or > 1) throw new UsageException($"--color-return is a strength from 0 to 1, not {strength}");
         options = options with { ColorReturnStrength = (float)strength };
+        double minColour = cl.Get("min-reference-colour", options.MinReferenceColourfulness);
+        if (minColour is < 0 or > 20) throw new UsageException($"--min-reference-colour is from 0 to 20, not {minColour}");
+        options = options with { MinReferenceColourfulness = minColour };
         var classicalOptions = new ClassicalEngineOptions();
         double eyeAnchor = cl.Get("eye-skin-anchor", (double)classicalOptions.EyeSkinAnchor);
         if (eyeAnchor is < 0 or > 1) throw new UsageException($"--eye-skin-anchor is from 0 to 1, not {eyeAnchor}");
@@ -102,6 +109,13 @@ internal static class CompareEnginesCommand
                 || !float.TryParse(parts[1], CultureInfo.InvariantCulture, out float even) || amount is not (>= 0 and <= 1) || even is not (>= 0 and <= 1))
                 throw new UsageException($"--blush is AMOUNT,EVEN, each from 0 to 1, not {blush}");
             classicalOptions = classicalOptions with { BlushAmount = amount, BlushEvensOwn = even };
+        }
+        if (cl.Get("blush-balance") is { } balance)
+        {
+            float factor = float.PositiveInfinity;
+            if (balance != "off" && (!float.TryParse(balance, CultureInfo.InvariantCulture, out factor) || !(factor >= 1) || float.IsPositiveInfinity(factor)))
+                throw new UsageException($"--blush-balance is a factor of at least 1, or off, not {balance}");
+            classicalOptions = classicalOptions with { BlushSideBalance = factor };
         }
         var complexion = new ComplexionOptions();
         if (cl.Get("complexion-gap") is { } gaps)
@@ -187,6 +201,16 @@ internal static class CompareEnginesCommand
                 Console.WriteLine($"--pairs-exclude: {before - chosen.Length} of the {before} chosen pairs were used before; {chosen.Length} fresh pairs remain");
                 if (chosen.Length == 0) { Console.Error.WriteLine("compare-engines: every chosen pair was used before"); return 2; }
             }
+            // Pairs whose reference the service refuses (reference_without_colour) are left out after the choice,
+            // so the rest are the same pairs as without the check.
+            var refused = makeup.Where(r => !pipeline.AcceptsAsReference(r.Aligned)).Select(r => r.Name).ToHashSet();
+            if (refused.Count > 0)
+            {
+                int before = chosen.Length;
+                chosen = [.. chosen.Where(p => !refused.Contains(makeup[p.Reference].Name))];
+                Console.WriteLine($"references without colour (refused by the service): {refused.Count}; {before - chosen.Length} of the {before} chosen pairs left out");
+                if (chosen.Length == 0) { Console.Error.WriteLine("compare-engines: every chosen pair has a reference without colour"); return 2; }
+            }
             List<(PreparedPhoto s, PreparedPhoto r)> pairs = [.. chosen.Select(p => (bare[p.Source], makeup[p.Reference]))];
             int usedSources = chosen.Select(p => p.Source).Distinct().Count(), usedReferences = chosen.Select(p => p.Reference).Distinct().Count();
             Console.WriteLine($"{bare.Count} sources x {makeup.Count} references, {pairs.Count} pairs ({layout}) using {usedSources} sources " +
@@ -198,7 +222,7 @@ internal static class CompareEnginesCommand
             var table = new StringBuilder();
             table.AppendLine("| engine | pairs | lips dE to ref | lips moved | lips hist | eyes dE to ref | eyes moved | eyes hist | skin dE to ref | skin moved | detail SSIM | landmark drift | bg px changed | ms/pair |");
             table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,brows_before,brows_after,brows_moved,brows_on_skin_before,brows_on_skin_after,brows_on_skin_moved,skin_lightness_gap,lip_ring_de,skin_de,cheeks_on_skin_before,cheeks_on_skin_after,cheeks_on_skin_moved,ms\n");
+            var csv = new StringBuilder("engine,source,reference,lips_before,lips_after,lips_moved,eyes_before,eyes_after,eyes_moved,skin_before,skin_after,skin_moved,lips_hist,eyes_hist,skin_hist,detail_ssim,landmark_drift,bg_changed,protected_de,opening_de,eyes_on_skin_before,eyes_on_skin_after,eyes_on_skin_moved,brows_before,brows_after,brows_moved,brows_on_skin_before,brows_on_skin_after,brows_on_skin_moved,skin_lightness_gap,lip_ring_de,skin_de,cheeks_on_skin_before,cheeks_on_skin_after,cheeks_on_skin_moved,cheek_sides_gap,ms\n");
             foreach (var engine in engines)
             {
                 var results = new ConcurrentBag<PairMeasurement>();
@@ -225,6 +249,9 @@ internal static class CompareEnginesCommand
                 Console.WriteLine($"{engine.Name}: cheeks (blush) against each face's own skin: dE to ref median {F(Median(r, m => m.CheeksOnSkin?.After))}, " +
                                   $"moved median {P(Median(r, m => m.CheeksOnSkin?.Fraction))}; on the {blushed.Count} pairs whose cheeks differ by {MinMeaningfulDifference} or more: " +
                                   $"dE {F(Median(blushed, m => m.CheeksOnSkin?.After))} (from {F(Median(blushed, m => m.CheeksOnSkin?.Before))}), moved median {P(Median(blushed, m => m.CheeksOnSkin?.Fraction))}");
+                Console.WriteLine($"{engine.Name}: one cheek changed more than the other (mean per-pixel dE to the source, larger less smaller side): " +
+                                  $"median {F(Median(r, m => m.CheekSidesGap))}, 95th pct {F(Percentile(r, m => m.CheekSidesGap, 0.95))}, max {F(r.Max(m => m.CheekSidesGap))}, " +
+                                  $"pairs over 3: {r.Count(m => m.CheekSidesGap > 3)}");
                 int opened = r.Count(m => m.OpeningChange is not null);
                 if (opened > 0)
                     Console.WriteLine($"{engine.Name}: annotated open mouths ({opened} pairs), opening (teeth, tongue, cavity) dE to the source: " +
@@ -314,7 +341,7 @@ internal static class CompareEnginesCommand
             N(m.Brows?.Before), N(m.Brows?.After), N(m.Brows?.Fraction), N(m.BrowsOnSkin?.Before), N(m.BrowsOnSkin?.After), N(m.BrowsOnSkin?.Fraction),
             N(m.SkinLightnessGap),
             N(m.LipSurround?.Ring), N(m.LipSurround?.Skin),
-            N(m.CheeksOnSkin?.Before), N(m.CheeksOnSkin?.After), N(m.CheeksOnSkin?.Fraction), N(m.Milliseconds));
+            N(m.CheeksOnSkin?.Before), N(m.CheeksOnSkin?.After), N(m.CheeksOnSkin?.Fraction), N(m.CheekSidesGap), N(m.Milliseconds));
     }
 
     private static double? Median(List<PairMeasurement> r, Func<PairMeasurement, double?> f) => Percentile(r, f, 0.5);

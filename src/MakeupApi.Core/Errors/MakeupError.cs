@@ -17,6 +17,7 @@ public enum MakeupError
     InvalidParameter,
     EngineUnavailable,
     Busy,
+    ReferenceWithoutColour,
 }
 
 public static class MakeupErrorCodes
@@ -34,6 +35,7 @@ public static class MakeupErrorCodes
         MakeupError.InvalidParameter => "invalid_parameter",
         MakeupError.EngineUnavailable => "engine_unavailable",
         MakeupError.Busy => "busy",
+        MakeupError.ReferenceWithoutColour => "reference_without_colour",
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, null),
     };
 
@@ -51,6 +53,7 @@ public static class MakeupErrorCodes
         MakeupError.InvalidParameter => 400,
         MakeupError.EngineUnavailable => 422,
         MakeupError.Busy => 429,
+        MakeupError.ReferenceWithoutColour => 422,
         _ => 400,
     };
 }

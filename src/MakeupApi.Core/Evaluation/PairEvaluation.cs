@@ -35,7 +35,7 @@ public sealed record PairMeasurement(
     double? SkinLightnessGap,
     double LipsHistogram, double EyesHistogram, double SkinHistogram,
     double DetailSsim, double? LandmarkDrift, int ChangedOutsideFace, double? ProtectedChange, double? OpeningChange,
-    SurroundChange? LipSurround, ColourShift? CheeksOnSkin, double Milliseconds);
+    SurroundChange? LipSurround, ColourShift? CheeksOnSkin, double? CheekSidesGap, double Milliseconds);
 
 /// <summary>
 /// Mean per-pixel CIEDE2000 of output against source on the skin just outside the lips (<paramref name="Ring"/>) and on
@@ -184,6 +184,7 @@ public static class PairEvaluation
             double? opening = source.AnnotatedOpening is { } annotated ? TransferMetrics.MeanPixelDelta(source.Image, result, annotated) : null;
             var lipSurround = LipSurround(src.Image, resultCrop, srcRegions);
             var cheeksOnSkin = CheeksOnSkin(src.Image, srcRegions, resultCrop, refr.Image, refRegions);
+            double? cheekSidesGap = CheekSidesGap(src.Image, srcRegions, resultCrop, src.Ibug68);
 
             // Identity and shape: the face found again on the output keeps its landmarks.
             var again = analyzer.FindFaces(result);
@@ -193,7 +194,7 @@ public static class PairEvaluation
             // Background: nothing changes outside the face mask (face labels grown by 3% of the crop), in photo pixels.
             using var faceInPhoto = FaceMaskInPhoto(source);
             int changed = TransferMetrics.ChangedPixelsOutside(source.Image, result, faceInPhoto);
-            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, brows, browsOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, lipSurround, cheeksOnSkin, ms);
+            return new PairMeasurement(source.Name, reference.Name, lips, eyes, skin, eyesOnSkin, brows, browsOnSkin, skinLightnessGap, lipsHist, eyesHist, skinHist, ssim, drift, changed, kept, opening, lipSurround, cheeksOnSkin, cheekSidesGap, ms);
         }
         finally
         {
@@ -237,6 +238,27 @@ public static class PairEvaluation
         using var referenceRest = new Mat();
         Cv2.Subtract(referenceRegions.Skin, referenceRegions.Cheeks, referenceRest);
         return TransferMetrics.ColourMovementOnSkin(source, sourceRegions.Cheeks, sourceRest, output, reference, referenceRegions.Cheeks, referenceRest);
+    }
+
+    /// <summary>
+    /// How much more one cheek changed than the other: the mean per-pixel CIEDE2000 of output against source on each
+    /// cheek zone (<see cref="FaceRegions.Cheeks"/>, split at the face's midline, the mean column of iBUG 27 to 30), the
+    /// larger less the smaller. A blush goes on both cheeks alike; a patch on one cheek (a reference's shade taken for
+    /// blush) shows here, where <see cref="CheeksOnSkin"/>, a mean over both, can even count it as progress. Null
+    /// without landmarks or when either side shows no cheek.
+    /// </summary>
+    internal static double? CheekSidesGap(Mat source, FaceRegions sourceRegions, Mat output, IReadOnlyList<Point2f>? ibug68)
+    {
+        if (ibug68 is not { Count: 68 }) return null;
+        int midline = (int)Math.Round((ibug68[27].X + ibug68[28].X + ibug68[29].X + ibug68[30].X) / 4);
+        midline = Math.Clamp(midline, 0, source.Width);
+        using var left = sourceRegions.Cheeks.Clone();
+        using var right = sourceRegions.Cheeks.Clone();
+        if (midline < source.Width) using (var part = left[new Rect(midline, 0, source.Width - midline, source.Height)]) part.SetTo(Scalar.All(0));
+        if (midline > 0) using (var part = right[new Rect(0, 0, midline, source.Height)]) part.SetTo(Scalar.All(0));
+        return TransferMetrics.MeanPixelDelta(source, output, left) is { } l && TransferMetrics.MeanPixelDelta(source, output, right) is { } r
+            ? Math.Abs(l - r)
+            : null;
     }
 
     /// <summary>Dilates a 0/255 mask in place by a disc of <paramref name="radius"/> px.</summary>

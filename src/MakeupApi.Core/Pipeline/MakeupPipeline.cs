@@ -142,6 +142,18 @@ public sealed class MakeupPipeline : IMakeupPipeline
             var faces = clock.Time($"detect-{subject}", () => _analyzer.FindFaces(image, ct));
             var face = SelectFace(faces, faceIndex, subject);
             var aligned = clock.Time($"align-{subject}", () => AlignAndParse(image, face));
+            if (subject == "reference")
+            {
+                try
+                {
+                    CheckReferenceColour(aligned);
+                }
+                catch
+                {
+                    aligned.Dispose();
+                    throw;
+                }
+            }
             return (image, aligned);
         }
         catch
@@ -166,6 +178,29 @@ public sealed class MakeupPipeline : IMakeupPipeline
             throw;
         }
     }
+
+    /// <summary>
+    /// Refuses a reference that has no colour to give (<see cref="PipelineOptions.MinReferenceColourfulness"/>): a
+    /// black-and-white or toned photo.
+    /// </summary>
+    private void CheckReferenceColour(AlignedFace reference)
+    {
+        if (ReferenceColourfulness(reference) is { } colour && colour < _options.MinReferenceColourfulness)
+            throw new MakeupException(MakeupError.ReferenceWithoutColour,
+                $"The reference photo's face shows almost no colour ({colour:F1}, at least {_options.MinReferenceColourfulness:F1} is needed): " +
+                "a black-and-white or toned photo has no makeup colours to take. Send a colour photo.", "reference");
+    }
+
+    /// <summary>
+    /// Whether a prepared face could serve as a reference: false for one the service would refuse as
+    /// reference_without_colour. For evaluations that compose pairs without the request path.
+    /// </summary>
+    public bool AcceptsAsReference(AlignedFace reference) =>
+        ReferenceColourfulness(reference) is not { } colour || colour >= _options.MinReferenceColourfulness;
+
+    /// <summary>The face's colourfulness, or null when the check is turned off or the labels show no face.</summary>
+    private double? ReferenceColourfulness(AlignedFace reference) =>
+        _options.MinReferenceColourfulness > 0 ? FaceColourfulness.Measure(reference.Image, reference.Labels) : null;
 
     internal FaceLandmarks SelectFace(IReadOnlyList<FaceLandmarks> faces, int? index, string subject)
     {

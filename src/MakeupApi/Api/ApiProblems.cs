@@ -103,6 +103,7 @@ public static class ApiProblems
         MakeupError.InvalidParameter => "Invalid parameter",
         MakeupError.EngineUnavailable => "Engine unavailable",
         MakeupError.Busy => "Server busy",
+        MakeupError.ReferenceWithoutColour => "Reference photo has no colour",
         _ => "Bad request",
     };
 }

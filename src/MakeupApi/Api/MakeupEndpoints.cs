@@ -49,7 +49,9 @@ public static class MakeupEndpoints
                 "(default) or JPEG (`format=jpeg` or `Accept: image/jpeg`). `intensity` scales everything; `lips`, " +
                 "`eyes`, `brows` and `skin` scale one region each (0 turns it off). The `Server-Timing` header lists the " +
                 "time of each stage; `X-Makeup-Engine` says which engine ran. Errors are RFC 9457 problems with a stable " +
-                "`code` and, for an image, a `subject` (source or reference).")
+                "`code` and, for an image, a `subject` (source or reference). A black-and-white or toned (sepia) " +
+                "reference has no makeup colour to give and is refused with 422 `reference_without_colour`; a source " +
+                "may be either.")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "image/png", "image/jpeg");
 
         images.MapPost("/analyze", Analyze)

@@ -96,6 +96,54 @@ public sealed partial class RealPipelineTests(ApiFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_black_and_white_or_sepia_reference_is_refused_as_a_reference_without_colour()
+    {
+        using var client = factory.CreateClient();
+        foreach (var toned in new[] { Monochrome(TestImages.MakeupPhoto(), sepia: false), Monochrome(TestImages.MakeupPhoto(), sepia: true) })
+        {
+            using var response = await client.PostAsync("/transfer", Form.Transfer(TestImages.NonMakeupPhoto(), toned));
+            var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnprocessableEntity, "reference_without_colour", subject: "reference");
+            Assert.Contains("colour photo", problem.GetProperty("detail").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_black_and_white_source_still_gets_the_references_makeup()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.PostAsync("/transfer", Form.Transfer(Monochrome(TestImages.NonMakeupPhoto(), sepia: false), TestImages.MakeupPhoto()));
+        await AssertOk(response);
+    }
+
+    /// <summary>The photo in grey, or toned sepia: a*, b* a function of lightness alone (warm shadows to cream lights).</summary>
+    private static byte[] Monochrome(byte[] photo, bool sepia)
+    {
+        using var colour = Cv2.ImDecode(photo, ImreadModes.Color);
+        using var grey = new Mat();
+        Cv2.CvtColor(colour, grey, ColorConversionCodes.BGR2GRAY);
+        using var bgr = new Mat();
+        Cv2.CvtColor(grey, bgr, ColorConversionCodes.GRAY2BGR);
+        if (sepia)
+        {
+            // Per channel gains on the grey: blue 0.75, green 0.9, red 1.05 (a brown tone).
+            double[] gains = [0.75, 0.9, 1.05];
+            var channels = bgr.Split();
+            try
+            {
+                for (int c = 0; c < 3; c++) channels[c].ConvertTo(channels[c], MatType.CV_8UC1, gains[c]);
+                using var toned = new Mat();
+                Cv2.Merge(channels, toned);
+                return toned.ImEncode(".png");
+            }
+            finally
+            {
+                foreach (var channel in channels) channel.Dispose();
+            }
+        }
+        return bgr.ImEncode(".png");
+    }
+
+    [Fact]
     public async Task Corrupt_png_returns_400()
     {
         using var client = factory.CreateClient();

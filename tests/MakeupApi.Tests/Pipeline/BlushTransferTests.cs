@@ -76,6 +76,43 @@ public sealed class BlushTransferTests(PipelineFixture fixture, ITestOutputHelpe
 
     private const double MaxPatch = 2.3;
 
+    /// <summary>
+    /// References whose cheeks are unlike, one in shade or sunburnt, the other lit: the girl under a towel
+    /// (2115342511_1), the dark-skinned man lit from one side (2065219235_1) and a face with one flushed cheek
+    /// (1402640447_1), each on the UR400 source it met there (the three pairs with the largest <see
+    /// cref="PairMeasurement.CheekSidesGap"/> among UR400's pairs before the balance: 4.03, 5.25 and 3.63 dE, an
+    /// orange patch on one cheek). The balance (<see cref="BlushLayer.SideScales"/>) brought them to 1.94, 2.30 and
+    /// 0.02: each must end at most three quarters of its gap without the balance.
+    /// </summary>
+    [Fact]
+    public void A_reference_with_one_red_cheek_puts_less_on_one_source_cheek_than_on_the_other_than_without_the_balance()
+    {
+        (string Source, string Reference)[] pairs = [("206906451_1", "2115342511_1"), ("1801024299_3", "2065219235_1"), ("122276700_1", "1402640447_1")];
+        var notFound = new List<string>();
+        var photos = PairEvaluation.Prepare(fixture.Pipeline, fixture.Models.Analyzer,
+            pairs.SelectMany(p => new[] { p.Source, p.Reference }).Distinct().Select(TestPhotos.Helen), notFound);
+        try
+        {
+            Assert.Empty(notFound);
+            var unbalanced = new ClassicalMakeupEngine(new ClassicalEngineOptions { BlushSideBalance = float.PositiveInfinity });
+            var failures = new List<string>();
+            foreach (var (sourceName, referenceName) in pairs)
+            {
+                var s = photos.Single(p => p.Name == sourceName);
+                var r = photos.Single(p => p.Name == referenceName);
+                double with = PairEvaluation.Measure(fixture.Pipeline, fixture.Models.Analyzer, fixture.Classical, s, r, RegionStrengths.All).CheekSidesGap!.Value;
+                double without = PairEvaluation.Measure(fixture.Pipeline, fixture.Models.Analyzer, unbalanced, s, r, RegionStrengths.All).CheekSidesGap!.Value;
+                output.WriteLine($"{sourceName} x {referenceName}: one cheek changed {without:F2} dE more than the other without the balance, {with:F2} with it");
+                if (with > 0.75 * without) failures.Add($"{sourceName} x {referenceName}: {without:F2} -> {with:F2}");
+            }
+            Assert.True(failures.Count == 0, string.Join("; ", failures));
+        }
+        finally
+        {
+            foreach (var p in photos) p.Dispose();
+        }
+    }
+
     /// <summary>Mean per-pixel CIEDE2000 of output against source on the cheeks, less the same on the rest of the skin.</summary>
     private double CheekExcess(IMakeupEngine engine, PreparedPhoto source, PreparedPhoto reference)
     {

@@ -28,8 +28,13 @@ internal static class BlushLayer
     /// <param name="evenOwn">Share of the source's own cheek colour (its flush, over its plain skin) taken away first.</param>
     /// <param name="patternSigma">Gaussian sigma of the cheeks' colour pattern, in grid pixels: blush has no finer structure.</param>
     /// <param name="featherSigma">Sigma of the cheek zones' outward feather, in grid pixels.</param>
+    /// <param name="midline">Grid column of the face's vertical midline, between the two cheeks (the crop is upright);
+    /// NaN when unknown: both sides then take the right side's scale.</param>
+    /// <param name="sideScales">Share of the reference's blush each cheek takes, left and right of the midline
+    /// (<see cref="SideScales"/>); whole on both when null.</param>
     public static Mat? Change(Mat srcLab, Mat srcSkin, Mat srcCheeks, Mat refLab, Mat refSkin, Mat refCheeks,
-        float amount, float evenOwn, double patternSigma, double featherSigma, float maxChange)
+        float amount, float evenOwn, double patternSigma, double featherSigma, float maxChange,
+        float midline = float.NaN, (float Left, float Right)? sideScales = null)
     {
         using var srcRel = RelativeChroma(srcLab);
         using var refRel = RelativeChroma(refLab);
@@ -51,7 +56,8 @@ internal static class BlushLayer
         Cv2.Multiply(weight, srcSkin, weight);
 
         var change = new Mat(srcLab.Size(), MatType.CV_32FC3, Scalar.All(0));
-        Fill(change, weight, srcPattern, srcSupport, refPattern, refSupport, srcPlain, refPlain, amount, evenOwn, maxChange);
+        Fill(change, weight, srcPattern, srcSupport, refPattern, refSupport, srcPlain, refPlain, amount, evenOwn, maxChange,
+            midline, sideScales ?? (1f, 1f));
         return change;
     }
 
@@ -81,8 +87,89 @@ internal static class BlushLayer
         Cv2.Resize(supportHalf, support, rel.Size(), 0, 0, InterpolationFlags.Linear);
     }
 
+    /// <summary>
+    /// How much of the reference's blush each cheek takes (left of the midline, right of it): a blush is put on both
+    /// cheeks alike, the light seldom falls on them alike. A cheek in deep shade can keep its redness while its
+    /// lightness falls, so its a*/L* rises: a reference lit from one side showed a "blush" on its shaded cheek alone,
+    /// and the source got one orange-red cheek (a sunlit girl under a towel, UR400 sheet row 6: a*/L* over the plain
+    /// skin 0.40 on one cheek of her own crop, 0.14 on the other). Either cheek's redness (<see cref="SideRedness"/>)
+    /// may be <paramref name="sideBalance"/> times the other's; a cheek above that is scaled down to it. Unknown
+    /// redness (a cheek without skin) or a balance of infinity leave both whole.
+    /// </summary>
+    internal static (float Left, float Right) SideScales((double Left, double Right)? redness, float sideBalance)
+    {
+        if (redness is not var (left, right) || float.IsPositiveInfinity(sideBalance)) return (1f, 1f);
+        return ((float)Scale(left, right), (float)Scale(right, left));
+
+        double Scale(double own, double other) => own <= sideBalance * other ? 1 : sideBalance * other / own;
+    }
+
+    /// <summary>
+    /// The reference's redness per cheek, in its own (unwarped) crop: the mean of <see cref="BlushPart"/>'s a* of its
+    /// a*/L* over the plain skin's mean, on each cheek zone (left and right of the midline). Its own crop, not the
+    /// warped one: on a turned source, the far cheek's narrow zone samples the edge of the reference's cheek, which
+    /// would hold back a blush the reference wears on both. Taken on a grid a quarter as fine: a side's mean over
+    /// hundreds of pixels needs no more. Null when either cheek or the plain skin shows under 16 grid pixels.
+    /// </summary>
+    internal static (double Left, double Right)? SideRedness(Mat bgr, FaceRegions regions, float midline)
+    {
+        var small = new Size(Math.Max(1, bgr.Width / 4), Math.Max(1, bgr.Height / 4));
+        using var bgrSmall = new Mat();
+        Cv2.Resize(bgr, bgrSmall, small, 0, 0, InterpolationFlags.Area);
+        using var bgrF = new Mat();
+        bgrSmall.ConvertTo(bgrF, MatType.CV_32FC3, 1 / 255.0);
+        using var lab = new Mat();
+        Cv2.CvtColor(bgrF, lab, ColorConversionCodes.BGR2Lab);
+        using var rel = RelativeChroma(lab);
+        using var skin = QuarterCover(regions.Skin, small);
+        using var cheeks = QuarterCover(regions.Cheeks, small);
+        if (PlainSkinMean(rel, skin, cheeks) is not { } plain) return null;
+        // Quarter-grid cell j covers crop columns 4j to 4j + 3, its centre at 4j + 1.5.
+        float smallMidline = (midline - 1.5f) / 4;
+        using var left = cheeks.Clone();
+        using var right = cheeks.Clone();
+        int split = Math.Clamp((int)Math.Ceiling(smallMidline), 0, small.Width);
+        if (split < small.Width) using (var part = left[new Rect(split, 0, small.Width - split, small.Height)]) part.SetTo(Scalar.All(0));
+        if (split > 0) using (var part = right[new Rect(0, 0, split, small.Height)]) part.SetTo(Scalar.All(0));
+        return MeanRedness(rel, left, plain) is { } l && MeanRedness(rel, right, plain) is { } r ? (l, r) : null;
+    }
+
+    private static Mat QuarterCover(Mat mask, Size small)
+    {
+        var cover = new Mat();
+        Cv2.Resize(mask, cover, small, 0, 0, InterpolationFlags.Area);
+        cover.ConvertTo(cover, MatType.CV_32FC1, 1 / 255.0);
+        return cover;
+    }
+
+    /// <summary>The cover-weighted mean of BlushPart's a* over <paramref name="cover"/>; null under 16 grid pixels.</summary>
+    private static unsafe double? MeanRedness(Mat rel, Mat cover, Vec2f plain)
+    {
+        double sum = 0, weight = 0;
+        int rows = rel.Rows, cols = rel.Cols;
+        for (int y = 0; y < rows; y++)
+        {
+            float* r = (float*)rel.Ptr(y);
+            float* c = (float*)cover.Ptr(y);
+            for (int x = 0; x < cols; x++)
+            {
+                if (c[x] <= 0) continue;
+                sum += c[x] * BlushPart(r[3 * x + 1] - plain.Item0, r[3 * x + 2] - plain.Item1).A;
+                weight += c[x];
+            }
+        }
+        return weight < 16 ? null : sum / weight;
+    }
+
+    /// <summary>
+    /// The share of the blush the reference vouches for at a cell, from its skin's share of the neighbourhood: it says
+    /// something only where its skin fills enough of it (as the eye shadow's spatial share,
+    /// ClassicalMakeupEngine.AccumulateDelta).
+    /// </summary>
+    private static float Shown(float refSupport) => Math.Clamp((refSupport - 0.25f) * 2f, 0f, 1f);
+
     private static unsafe void Fill(Mat change, Mat weight, Mat srcPattern, Mat srcSupport, Mat refPattern, Mat refSupport,
-        Vec2f srcPlain, Vec2f refPlain, float amount, float evenOwn, float maxChange)
+        Vec2f srcPlain, Vec2f refPlain, float amount, float evenOwn, float maxChange, float midline, (float Left, float Right) scales)
     {
         int rows = change.Rows, cols = change.Cols;
         for (int y = 0; y < rows; y++)
@@ -97,9 +184,7 @@ internal static class BlushLayer
             {
                 if (w[x] < 1e-4f || ss[x] < 1e-3f) continue;
                 int i = 3 * x;
-                // The reference says something here only where its skin fills enough of the neighbourhood (as the eye
-                // shadow's spatial share, ClassicalMakeupEngine.AccumulateDelta).
-                float shown = Math.Clamp((rs[x] - 0.25f) * 2f, 0f, 1f);
+                float shown = Shown(rs[x]) * (x < midline ? scales.Left : scales.Right);
                 // Back from ratios to a* and b* at the lightness of the darker of the two cheeks: the ratio is
                 // steadier on a light face than a dark one (a* / L* climbs as the light falls, by 23% from L* 38 to 14
                 // on a dark skin tone against 11% from L* 83 to 35 on a light one, same conversion as above), so a

@@ -33,6 +33,13 @@ public sealed record ClassicalEngineOptions
     /// </summary>
     public float BlushEvensOwn { get; init; } = 0.5f;
 
+    /// <summary>
+    /// Most either cheek of the reference may exceed the other in redness over its plain skin, as a factor, before that
+    /// cheek's blush is scaled down (<see cref="BlushLayer.SideScales"/>): a blush goes on both cheeks alike, a side
+    /// light does not, so a reference's one "blushing" cheek is mostly its shade. Infinity turns the balance off.
+    /// </summary>
+    public float BlushSideBalance { get; init; } = 1.5f;
+
     /// <summary>Gaussian sigma of the cheeks' colour pattern, a fraction of the crop side (10 px at 512).</summary>
     public double BlushSigma { get; init; } = 1 / 50.0;
 

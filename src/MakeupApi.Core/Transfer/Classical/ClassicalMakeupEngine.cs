@@ -126,7 +126,9 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // The regions the passes changed: the mean correction follows the transfer, never paints a region it skipped.
         var transferred = new HashSet<MakeupRegion>();
         Rect cells = default;
-        using var coarseDelta = CoarsePass(coarse, blush, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
+        var blushSides = new BlushSides(ibug68 is { Count: 68 } ? GridColumn(MidlineX(ibug68), work, q) : float.NaN,
+            blush > 0 ? BlushSideScales(reference.Unwarped) : (1f, 1f));
+        using var coarseDelta = CoarsePass(coarse, blush, blushSides, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
 
         // The thin regions' changes at full resolution, each already weighted by its feather.
         var layers = new List<FineLayer>(fine.Count);
@@ -287,7 +289,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// Eye shadow, foundation and blush on the coarse grid. Returns the change as a BGR difference over the grid cells
     /// <paramref name="cells"/> (exactly 0 where nothing changed), or null when no region changed anything.
     /// </summary>
-    private Mat? CoarsePass(List<RegionJob> jobs, float blush, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
+    private Mat? CoarsePass(List<RegionJob> jobs, float blush, BlushSides blushSides, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
         Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin, Vec3f skinShift, ISet<MakeupRegion> transferred, out Rect cells)
     {
         cells = default;
@@ -305,7 +307,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
                 transferred.Add(job.Region);
             }
         }
-        using var blushChange = blush > 0 ? Blush(blush, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin) : null;
+        using var blushChange = blush > 0 ? Blush(blush, blushSides, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin) : null;
         using var blushed = blushChange is null ? null : ChangedCells(blushChange);
         if (blushed is not null && Cv2.BoundingRect(blushed) is { Width: > 0, Height: > 0 } blushRect)
             touched = touched is null ? blushRect : touched.Value | blushRect;
@@ -348,7 +350,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     /// The blush's CIELAB change on the whole grid (<see cref="BlushLayer"/>), at <paramref name="strength"/>; null when
     /// the source shows no cheeks (no landmarks) or either face too little plain skin.
     /// </summary>
-    private Mat? Blush(float strength, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
+    private Mat? Blush(float strength, BlushSides sides, FaceRegions srcRegions, FaceRegions refRegions, Rect work, Size low, int q,
         Mat srcLab, Mat srcSkin, Mat refLab, Mat refSkin)
     {
         using var srcCheeks = CoarseGrid.Shrink(srcRegions.Cheeks, work, low);
@@ -356,8 +358,33 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         using var refCheeks = CoarseGrid.Shrink(refRegions.Cheeks, work, low);
         int side = Math.Max(srcRegions.Skin.Width, srcRegions.Skin.Height);
         return BlushLayer.Change(srcLab, srcSkin, srcCheeks, refLab, refSkin, refCheeks, strength, _options.BlushEvensOwn,
-            Math.Max(0.5, _options.BlushSigma * side / q), Math.Max(0.5, _options.CheekFeather * side / q), _options.MaxBlushChange);
+            Math.Max(0.5, _options.BlushSigma * side / q), Math.Max(0.5, _options.CheekFeather * side / q), _options.MaxBlushChange,
+            sides.Midline, sides.Scales);
     }
+
+    /// <summary>Where the source's cheeks part on the coarse grid, and the share of the blush each side takes.</summary>
+    private readonly record struct BlushSides(float Midline, (float Left, float Right) Scales);
+
+    /// <summary>
+    /// The blush each cheek takes (<see cref="BlushLayer.SideScales"/>), from the reference's cheeks in its own crop:
+    /// pose correction puts each of its cheeks on the same side of the source's face. Whole on both sides when the
+    /// reference's own crop or landmarks are not at hand.
+    /// </summary>
+    private (float Left, float Right) BlushSideScales(Alignment.AlignedFace? own)
+    {
+        if (float.IsPositiveInfinity(_options.BlushSideBalance) || own?.Ibug68 is not { Length: 68 } ibug) return (1f, 1f);
+        using var regions = FaceRegions.Build(own.Labels, ibug);
+        return BlushLayer.SideScales(BlushLayer.SideRedness(own.Image, regions, MidlineX(ibug)), _options.BlushSideBalance);
+    }
+
+    /// <summary>
+    /// The face's vertical midline in crop pixels: the mean column of the nose's bridge and tip (iBUG 27 to 30), which
+    /// lie between the cheeks whatever the head's turn, the crop being upright.
+    /// </summary>
+    private static float MidlineX(IReadOnlyList<Point2f> ibug68) => (ibug68[27].X + ibug68[28].X + ibug68[29].X + ibug68[30].X) / 4;
+
+    /// <summary>A crop column as a coarse-grid column: cell j's centre lies at work.X + (j + 0.5)·q.</summary>
+    private static float GridColumn(float x, Rect work, int q) => (x - work.X) / q - 0.5f;
 
     /// <summary>The grid cells a three-channel change moves at all (0/255).</summary>
     private static Mat ChangedCells(Mat change)

@@ -32,6 +32,32 @@ public sealed class CheeksOnSkinTests
     }
 
     [Fact]
+    public void A_blush_on_one_cheek_shows_as_a_gap_between_the_sides_and_one_on_both_does_not()
+    {
+        var (source, labels) = DrawnFace(256, Bare);
+        using var both = source.Clone();
+        PaintBlush(both, labels, Pink);
+        using var one = source.Clone();
+        using (var right = one[new Rect(128, 0, 128, 256)])
+        using (var blushedRight = both[new Rect(128, 0, 128, 256)])
+            blushedRight.CopyTo(right);
+        using (source) using (labels)
+        using (var regions = FaceRegions.Build(labels, DrawnLandmarks(256)))
+        {
+            double bothGap = PairEvaluation.CheekSidesGap(source, regions, both, DrawnLandmarks(256))!.Value;
+            double oneGap = PairEvaluation.CheekSidesGap(source, regions, one, DrawnLandmarks(256))!.Value;
+            // With one cheek blushed, the gap is that cheek's whole change (the other did not change).
+            using var rightCheek = regions.Cheeks.Clone();
+            using (var leftHalf = rightCheek[new Rect(0, 0, 128, 256)]) leftHalf.SetTo(Scalar.All(0));
+            double blushedSide = TransferMetrics.MeanPixelDelta(source, one, rightCheek)!.Value;
+            Assert.True(blushedSide > 2, $"the blushed cheek changed {blushedSide:F2} dE on average");
+            Assert.Equal(blushedSide, oneGap, 6);
+            Assert.True(bothGap < 0.1 * blushedSide, $"blush on both cheeks: gap {bothGap:F2}");
+            Assert.Null(PairEvaluation.CheekSidesGap(source, regions, one, null));
+        }
+    }
+
+    [Fact]
     public void Without_landmarks_there_are_no_cheeks_to_measure()
     {
         var (source, labels) = DrawnFace(256, Bare);

@@ -45,12 +45,72 @@ public sealed class BlushLayerTests
 
     private static Mat Full(float value) => new(Grid, Grid, MatType.CV_32FC1, Scalar.All(value));
 
-    private static Mat? Change(Mat srcLab, Mat refLab, float evenOwn = 0.5f, Mat? refSkin = null)
+    private static Mat? Change(Mat srcLab, Mat refLab, float evenOwn = 0.5f, Mat? refSkin = null,
+        float midline = float.NaN, (float Left, float Right)? sideScales = null)
     {
         using var skin = Full(1);
         using var discs = CheekDiscs();
         using var cheeks = Cover(discs);
-        return BlushLayer.Change(srcLab, skin, cheeks, refLab, refSkin ?? skin, cheeks, 1f, evenOwn, 1.5, 2, 25f);
+        return BlushLayer.Change(srcLab, skin, cheeks, refLab, refSkin ?? skin, cheeks, 1f, evenOwn, 1.5, 2, 25f, midline, sideScales);
+    }
+
+    /// <summary>The grid's midline column, between the two cheek discs (x 24 and 72).</summary>
+    private const float Midline = Grid / 2f - 0.5f;
+
+    [Fact]
+    public void Each_side_of_the_midline_takes_its_own_share_of_the_blush()
+    {
+        using var src = LabGrid(Skin);
+        using var refr = LabGrid(Skin, Pink);
+        using var whole = Change(src, refr)!;
+        using var scaled = Change(src, refr, midline: Midline, sideScales: (0.25f, 1f))!;
+        Assert.True(A(whole, 24, 56) > 5, $"whole blush on the left cheek: {A(whole, 24, 56):F2}");
+        Assert.Equal(0.25 * A(whole, 24, 56), A(scaled, 24, 56), 2);
+        Assert.Equal(A(whole, 72, 56), A(scaled, 72, 56), 3);
+    }
+
+    [Theory]
+    [InlineData(0.30, 0.02, 1.5, 0.10, 1.0)]
+    [InlineData(0.10, 0.10, 1.5, 1.0, 1.0)]
+    [InlineData(0.12, 0.10, 1.5, 1.0, 1.0)]
+    [InlineData(0.02, 0.30, 1.0, 1.0, 0.0667)]
+    [InlineData(0.0, 0.0, 1.5, 1.0, 1.0)]
+    public void Side_scales_hold_the_redder_cheek_to_the_balance_times_the_other(double leftRed, double rightRed, float balance,
+        double expectedLeft, double expectedRight)
+    {
+        var (l, r) = BlushLayer.SideScales((leftRed, rightRed), balance);
+        Assert.Equal(expectedLeft, l, 3);
+        Assert.Equal(expectedRight, r, 3);
+    }
+
+    [Fact]
+    public void Without_both_cheeks_redness_or_with_the_balance_off_both_cheeks_take_the_whole_blush()
+    {
+        Assert.Equal((1f, 1f), BlushLayer.SideScales(null, 1.5f));
+        Assert.Equal((1f, 1f), BlushLayer.SideScales((0.3, 0.0), float.PositiveInfinity));
+    }
+
+    [Fact]
+    public void Side_redness_finds_a_blush_on_one_cheek_of_a_drawn_face_and_on_both_alike()
+    {
+        var (face, labels) = DrawnFace(256, MadeUp);
+        using (face) using (labels)
+        using (var both = face.Clone())
+        using (var one = face.Clone())
+        using (var regions = FaceRegions.Build(labels, DrawnLandmarks(256)))
+        {
+            PaintBlush(both, labels, new Scalar(165, 150, 240));
+            using (var left = one[new Rect(0, 0, 128, 256)])
+            using (var blushedLeft = both[new Rect(0, 0, 128, 256)])
+                blushedLeft.CopyTo(left);
+            var (bothLeft, bothRight) = BlushLayer.SideRedness(both, regions, 128)!.Value;
+            var (oneLeft, oneRight) = BlushLayer.SideRedness(one, regions, 128)!.Value;
+            Assert.True(bothLeft > 0.03 && Math.Abs(bothLeft - bothRight) < 0.1 * bothLeft, $"both cheeks: {bothLeft:F3}, {bothRight:F3}");
+            Assert.True(oneLeft > 0.03 && oneRight < 0.1 * oneLeft, $"left cheek only: {oneLeft:F3}, {oneRight:F3}");
+            Assert.Equal((1f, 1f), BlushLayer.SideScales((bothLeft, bothRight), 1.5f));
+            var scales = BlushLayer.SideScales((oneLeft, oneRight), 1.5f);
+            Assert.True(scales.Left < 0.2f && scales.Right == 1f, $"scales {scales}");
+        }
     }
 
     private static float A(Mat change, int x, int y) => change.At<Vec3f>(y, x).Item1;
@@ -155,6 +215,48 @@ public sealed class BlushLayerTests
             foreach (var m in new[] { Source, Labels, Reference, _referenceLabels, _plain }) m.Dispose();
             Warped.Dispose();
             _regions.Dispose();
+        }
+    }
+
+    [Fact]
+    public void The_engine_leaves_a_blush_the_reference_shows_on_one_cheek_only()
+    {
+        // One "blushing" cheek is how a side light shows on a reference. The engine weighs the sides in the
+        // reference's own crop (WarpedReference.Unwarped); without it, or with the balance off, the blush goes on.
+        var landmarks = DrawnLandmarks(256);
+        var (source, labels) = DrawnFace(256, Bare);
+        var (reference, refLabels) = DrawnFace(256, MadeUp);
+        using (source) using (labels) using (reference) using (refLabels)
+        using (var both = reference.Clone())
+        using (var regions = FaceRegions.Build(labels, landmarks))
+        using (var leftCheek = regions.Cheeks.Clone())
+        {
+            PaintBlush(both, refLabels, new Scalar(165, 150, 240));
+            using (var left = reference[new Rect(0, 0, 128, 256)])
+            using (var blushedLeft = both[new Rect(0, 0, 128, 256)])
+                blushedLeft.CopyTo(left);
+            using (var right = leftCheek[new Rect(128, 0, 128, 256)]) right.SetTo(Scalar.All(0));
+            using var own = new Alignment.AlignedFace
+            {
+                Image = reference.Clone(), Labels = refLabels.Clone(), ToCrop = new Mat(2, 3, MatType.CV_64FC1, Scalar.All(0)),
+                Mesh = [], MeshDepth = [], Ibug68 = landmarks,
+            };
+            using var warped = new WarpedReference
+            {
+                Image = reference.Clone(), Labels = refLabels.Clone(), Valid = new Mat(reference.Size(), MatType.CV_8UC1, Scalar.All(255)),
+                Unwarped = own,
+            };
+            var blushOnly = new RegionStrengths(Lips: 0, Eyes: 0, Brows: 0, Skin: 0, Blush: 1);
+            double before = Ciede2000.MeanLab(source, leftCheek)!.Value.Item1;
+            double LeftCheekAdded(ClassicalMakeupEngine engine)
+            {
+                using var output = engine.Transfer(source, labels, landmarks, warped, blushOnly);
+                return Ciede2000.MeanLab(output, leftCheek)!.Value.Item1 - before;
+            }
+            double balanced = LeftCheekAdded(new ClassicalMakeupEngine());
+            double unbalanced = LeftCheekAdded(new ClassicalMakeupEngine(new ClassicalEngineOptions { BlushSideBalance = float.PositiveInfinity }));
+            Assert.True(unbalanced > 4, $"with the balance off the left cheek took {unbalanced:F1} a*");
+            Assert.True(Math.Abs(balanced) < 0.5, $"balanced, the left cheek took {balanced:F1} a*");
         }
     }
 
