@@ -242,15 +242,15 @@ public static class PairEvaluation
 
     /// <summary>
     /// How much more one cheek changed than the other: the mean per-pixel CIEDE2000 of output against source on each
-    /// cheek zone (<see cref="FaceRegions.Cheeks"/>, split at the face's midline, the mean column of iBUG 27 to 30), the
-    /// larger less the smaller. A blush goes on both cheeks alike; a patch on one cheek (a reference's shade taken for
-    /// blush) shows here, where <see cref="CheeksOnSkin"/>, a mean over both, can even count it as progress. Null
-    /// without landmarks or when either side shows no cheek.
+    /// cheek zone (<see cref="FaceRegions.Cheeks"/>, split at <see cref="FaceRegions.MidlineX"/>), the larger less the
+    /// smaller. A blush goes on both cheeks alike; a patch on one cheek (a reference's shade taken for blush) shows here,
+    /// where <see cref="CheeksOnSkin"/>, a mean over both, can even count it as progress. Null without landmarks or when
+    /// either side shows no cheek.
     /// </summary>
     internal static double? CheekSidesGap(Mat source, FaceRegions sourceRegions, Mat output, IReadOnlyList<Point2f>? ibug68)
     {
         if (ibug68 is not { Count: 68 }) return null;
-        int midline = (int)Math.Round((ibug68[27].X + ibug68[28].X + ibug68[29].X + ibug68[30].X) / 4);
+        int midline = (int)Math.Round(FaceRegions.MidlineX(ibug68));
         midline = Math.Clamp(midline, 0, source.Width);
         using var left = sourceRegions.Cheeks.Clone();
         using var right = sourceRegions.Cheeks.Clone();

@@ -126,7 +126,7 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
         // The regions the passes changed: the mean correction follows the transfer, never paints a region it skipped.
         var transferred = new HashSet<MakeupRegion>();
         Rect cells = default;
-        var blushSides = new BlushSides(ibug68 is { Count: 68 } ? GridColumn(MidlineX(ibug68), work, q) : float.NaN,
+        var blushSides = new BlushSides(ibug68 is { Count: 68 } ? GridColumn(FaceRegions.MidlineX(ibug68), work, q) : float.NaN,
             blush > 0 ? BlushSideScales(reference.Unwarped) : (1f, 1f));
         using var coarseDelta = CoarsePass(coarse, blush, blushSides, srcRegions, refRegions, work, low, q, srcLab, srcSkin, refLab, refSkin, skinShift, transferred, out cells);
 
@@ -374,14 +374,8 @@ public sealed class ClassicalMakeupEngine : IMakeupEngine
     {
         if (float.IsPositiveInfinity(_options.BlushSideBalance) || own?.Ibug68 is not { Length: 68 } ibug) return (1f, 1f);
         using var regions = FaceRegions.Build(own.Labels, ibug);
-        return BlushLayer.SideScales(BlushLayer.SideRedness(own.Image, regions, MidlineX(ibug)), _options.BlushSideBalance);
+        return BlushLayer.SideScales(BlushLayer.SideRedness(own.Image, regions, FaceRegions.MidlineX(ibug)), _options.BlushSideBalance);
     }
-
-    /// <summary>
-    /// The face's vertical midline in crop pixels: the mean column of the nose's bridge and tip (iBUG 27 to 30), which
-    /// lie between the cheeks whatever the head's turn, the crop being upright.
-    /// </summary>
-    private static float MidlineX(IReadOnlyList<Point2f> ibug68) => (ibug68[27].X + ibug68[28].X + ibug68[29].X + ibug68[30].X) / 4;
 
     /// <summary>A crop column as a coarse-grid column: cell j's centre lies at work.X + (j + 0.5)·q.</summary>
     private static float GridColumn(float x, Rect work, int q) => (x - work.X) / q - 0.5f;

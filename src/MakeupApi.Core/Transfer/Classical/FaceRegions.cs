@@ -150,6 +150,12 @@ internal sealed class FaceRegions : IDisposable
         return zones;
     }
 
+    /// <summary>
+    /// The face's vertical midline, the column between its cheeks: the mean column of the nose's bridge and tip (iBUG 27
+    /// to 30), which lie between the cheeks whatever the head's turn, the crop being upright.
+    /// </summary>
+    public static float MidlineX(IReadOnlyList<Point2f> ibug68) => (ibug68[27].X + ibug68[28].X + ibug68[29].X + ibug68[30].X) / 4;
+
     /// <summary>Upper and lower lip (0/255).</summary>
     public static Mat LipsMask(Mat labels) => LabelMask(labels, FaceLabel.UpperLip, FaceLabel.LowerLip);
 
