@@ -250,15 +250,12 @@ public static class PairEvaluation
     internal static double? CheekSidesGap(Mat source, FaceRegions sourceRegions, Mat output, IReadOnlyList<Point2f>? ibug68)
     {
         if (ibug68 is not { Count: 68 }) return null;
-        int midline = (int)Math.Round(FaceRegions.MidlineX(ibug68));
-        midline = Math.Clamp(midline, 0, source.Width);
-        using var left = sourceRegions.Cheeks.Clone();
-        using var right = sourceRegions.Cheeks.Clone();
-        if (midline < source.Width) using (var part = left[new Rect(midline, 0, source.Width - midline, source.Height)]) part.SetTo(Scalar.All(0));
-        if (midline > 0) using (var part = right[new Rect(0, 0, midline, source.Height)]) part.SetTo(Scalar.All(0));
-        return TransferMetrics.MeanPixelDelta(source, output, left) is { } l && TransferMetrics.MeanPixelDelta(source, output, right) is { } r
-            ? Math.Abs(l - r)
-            : null;
+        var (left, right) = FaceRegions.SplitAt(sourceRegions.Cheeks, (int)Math.Round(FaceRegions.MidlineX(ibug68)));
+        using (left)
+        using (right)
+            return TransferMetrics.MeanPixelDelta(source, output, left) is { } l && TransferMetrics.MeanPixelDelta(source, output, right) is { } r
+                ? Math.Abs(l - r)
+                : null;
     }
 
     /// <summary>Dilates a 0/255 mask in place by a disc of <paramref name="radius"/> px.</summary>

@@ -114,32 +114,18 @@ internal static class BlushLayer
     internal static (double Left, double Right)? SideRedness(Mat bgr, FaceRegions regions, float midline)
     {
         var small = new Size(Math.Max(1, bgr.Width / 4), Math.Max(1, bgr.Height / 4));
-        using var bgrSmall = new Mat();
-        Cv2.Resize(bgr, bgrSmall, small, 0, 0, InterpolationFlags.Area);
-        using var bgrF = new Mat();
-        bgrSmall.ConvertTo(bgrF, MatType.CV_32FC3, 1 / 255.0);
-        using var lab = new Mat();
-        Cv2.CvtColor(bgrF, lab, ColorConversionCodes.BGR2Lab);
+        var whole = new Rect(0, 0, bgr.Width, bgr.Height);
+        using var bgrF = CoarseGrid.Downsample(bgr, whole, small);
+        using var lab = CoarseGrid.ToLab(bgrF);
         using var rel = RelativeChroma(lab);
-        using var skin = QuarterCover(regions.Skin, small);
-        using var cheeks = QuarterCover(regions.Cheeks, small);
+        using var skin = CoarseGrid.Shrink(regions.Skin, whole, small);
+        using var cheeks = CoarseGrid.Shrink(regions.Cheeks, whole, small);
         if (PlainSkinMean(rel, skin, cheeks) is not { } plain) return null;
         // Quarter-grid cell j covers crop columns 4j to 4j + 3, its centre at 4j + 1.5.
-        float smallMidline = (midline - 1.5f) / 4;
-        using var left = cheeks.Clone();
-        using var right = cheeks.Clone();
-        int split = Math.Clamp((int)Math.Ceiling(smallMidline), 0, small.Width);
-        if (split < small.Width) using (var part = left[new Rect(split, 0, small.Width - split, small.Height)]) part.SetTo(Scalar.All(0));
-        if (split > 0) using (var part = right[new Rect(0, 0, split, small.Height)]) part.SetTo(Scalar.All(0));
-        return MeanRedness(rel, left, plain) is { } l && MeanRedness(rel, right, plain) is { } r ? (l, r) : null;
-    }
-
-    private static Mat QuarterCover(Mat mask, Size small)
-    {
-        var cover = new Mat();
-        Cv2.Resize(mask, cover, small, 0, 0, InterpolationFlags.Area);
-        cover.ConvertTo(cover, MatType.CV_32FC1, 1 / 255.0);
-        return cover;
+        var (left, right) = FaceRegions.SplitAt(cheeks, (int)Math.Ceiling((midline - 1.5f) / 4));
+        using (left)
+        using (right)
+            return MeanRedness(rel, left, plain) is { } l && MeanRedness(rel, right, plain) is { } r ? (l, r) : null;
     }
 
     /// <summary>The cover-weighted mean of BlushPart's a* over <paramref name="cover"/>; null under 16 grid pixels.</summary>

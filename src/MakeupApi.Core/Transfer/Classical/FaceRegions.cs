@@ -156,6 +156,20 @@ internal sealed class FaceRegions : IDisposable
     /// </summary>
     public static float MidlineX(IReadOnlyList<Point2f> ibug68) => (ibug68[27].X + ibug68[28].X + ibug68[29].X + ibug68[30].X) / 4;
 
+    /// <summary>
+    /// A mask's two sides: copies of it with the columns from <paramref name="column"/> on cleared (left) and those
+    /// before it cleared (right); the column is clipped to the mask. The caller owns both.
+    /// </summary>
+    public static (Mat Left, Mat Right) SplitAt(Mat mask, int column)
+    {
+        int split = Math.Clamp(column, 0, mask.Width);
+        var left = mask.Clone();
+        var right = mask.Clone();
+        if (split < mask.Width) using (var part = left[new Rect(split, 0, mask.Width - split, mask.Height)]) part.SetTo(Scalar.All(0));
+        if (split > 0) using (var part = right[new Rect(0, 0, split, mask.Height)]) part.SetTo(Scalar.All(0));
+        return (left, right);
+    }
+
     /// <summary>Upper and lower lip (0/255).</summary>
     public static Mat LipsMask(Mat labels) => LabelMask(labels, FaceLabel.UpperLip, FaceLabel.LowerLip);
 
